@@ -1,0 +1,23 @@
+//! What every subgraph shares, so each one is only its own schema and SQL.
+//!
+//! - [`settings`]: typed settings with developer-machine defaults and environment overrides.
+//! - [`telemetry`]: tracing (pretty or JSON logs, optional OTLP export).
+//! - [`db`]: the Postgres pool; creates the database if missing and runs migrations.
+//! - [`auth`]: roles, token claims, the caller's identity from a verified JWT, JWKS.
+//! - [`error`]: stable GraphQL error codes and the masking of internal errors.
+//! - [`graphql`]: the `/graphql` endpoint, limits and the error-code extension.
+//! - [`http`]: `/health`, `/ready`, `/metrics`, request ids, serving with graceful shutdown.
+//! - `testing` (feature `testing`): a local SMTP stand-in and an SQL statement counter.
+
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod settings;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use auth::{Caller, Identity, Role};
+pub use error::{ApiError, ErrorCode};

@@ -1,0 +1,22 @@
+//! The users subgraph: accounts, sessions, roles and the access tokens every other part of
+//! the supergraph trusts.
+//!
+//! - [`app`]: `Application` (build, port, run) and the HTTP routes, JWKS included.
+//! - [`settings`]: `USERS_*` settings.
+//! - [`schema`]: the GraphQL schema, one module per concern (users, sessions, account, admin).
+//! - [`password`]: password policy and argon2id hashing.
+//! - [`tokens`]: signed access tokens, the JWKS, opaque refresh and reset secrets.
+//! - [`mailer`]: outgoing mail over SMTP, or to the log in development.
+
+pub mod app;
+pub mod mailer;
+pub mod password;
+pub mod schema;
+pub mod settings;
+pub mod tokens;
+
+pub use app::{AppState, Application};
+pub use settings::Settings;
+
+/// The subgraph's migrations, embedded at build time.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/users");
