@@ -15,9 +15,7 @@ use tokio::sync::{Mutex, RwLock};
 use uuid::Uuid;
 
 /// What a user may do; a user holds one or more.
-#[derive(
-    async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize,
-)]
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     Customer,
@@ -391,7 +389,10 @@ mod tests {
         let verifier = TokenVerifier::from_jwks(&JwkSet { keys: vec![] }, "users", "supergraph")
             .expect("an empty key set is valid");
         assert_eq!(verifier.caller(None).await, Caller::Anonymous);
-        assert!(matches!(verifier.caller(Some("Basic abc")).await, Caller::Rejected(_)));
+        assert!(matches!(
+            verifier.caller(Some("Basic abc")).await,
+            Caller::Rejected(_)
+        ));
         assert_eq!(
             verifier.caller(Some("Bearer not.a.jwt")).await,
             Caller::Rejected(TokenError::Invalid.to_string())

@@ -41,8 +41,7 @@ pub async fn connect_and_migrate(
     settings: &DatabaseSettings,
     migrator: &Migrator,
 ) -> Result<PgPool, DbError> {
-    let options =
-        PgConnectOptions::from_str(settings.url.expose_secret()).map_err(DbError::Url)?;
+    let options = PgConnectOptions::from_str(settings.url.expose_secret()).map_err(DbError::Url)?;
     if settings.create_if_missing {
         create_database_if_missing(&options).await?;
     }
@@ -73,9 +72,13 @@ async fn create_database_if_missing(options: &PgConnectOptions) -> Result<(), Db
             .map_err(|source| connect_error(options, source))?;
     if !exists {
         let statement = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
-        match sqlx::raw_sql(sqlx::AssertSqlSafe(statement)).execute(&mut conn).await {
+        match sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+            .execute(&mut conn)
+            .await
+        {
             Ok(_) => tracing::info!(database = %name, "created database"),
-            Err(sqlx::Error::Database(err)) if err.code().as_deref() == Some(DUPLICATE_DATABASE) => {}
+            Err(sqlx::Error::Database(err))
+                if err.code().as_deref() == Some(DUPLICATE_DATABASE) => {}
             Err(source) => return Err(DbError::Create { name, source }),
         }
     }

@@ -9,7 +9,7 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    BatchRequest, Executor, ErrorExtensionValues, Response, ServerError, ServerResult,
+    BatchRequest, ErrorExtensionValues, Executor, Response, ServerError, ServerResult,
     ValidationResult, Value, Variables,
 };
 use axum::body::Bytes;
@@ -56,8 +56,12 @@ async fn handle<E: Executor>(
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(batch) => batch,
         Err(err) => {
-            let error = ServerError::new(format!("the request body is not a GraphQL request: {err}"), None);
-            let response = Response::from_errors(vec![with_code(error, ErrorCode::GraphqlParseFailed)]);
+            let error = ServerError::new(
+                format!("the request body is not a GraphQL request: {err}"),
+                None,
+            );
+            let response =
+                Response::from_errors(vec![with_code(error, ErrorCode::GraphqlParseFailed)]);
             return (StatusCode::BAD_REQUEST, json(&response)).into_response();
         }
     };

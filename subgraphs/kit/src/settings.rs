@@ -191,6 +191,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail closure returns figment's own error
     fn environment_overrides_defaults_and_unknown_keys_fail() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("KITTEST_SERVER__PORT", "4321");

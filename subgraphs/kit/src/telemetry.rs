@@ -37,7 +37,10 @@ impl Drop for TelemetryGuard {
 }
 
 /// Installs the global subscriber for `service` (its name in logs and traces).
-pub fn init(service: &'static str, settings: &TelemetrySettings) -> Result<TelemetryGuard, TelemetryError> {
+pub fn init(
+    service: &'static str,
+    settings: &TelemetrySettings,
+) -> Result<TelemetryGuard, TelemetryError> {
     let filter = EnvFilter::try_new(&settings.filter)
         .map_err(|_| TelemetryError::Filter(settings.filter.clone()))?;
 
@@ -102,8 +105,17 @@ mod tests {
 
     #[test]
     fn collector_base_url_gets_the_traces_path() {
-        assert_eq!(traces_endpoint("http://otel:4318"), "http://otel:4318/v1/traces");
-        assert_eq!(traces_endpoint("http://otel:4318/"), "http://otel:4318/v1/traces");
-        assert_eq!(traces_endpoint("http://otel:4318/v1/traces"), "http://otel:4318/v1/traces");
+        assert_eq!(
+            traces_endpoint("http://otel:4318"),
+            "http://otel:4318/v1/traces"
+        );
+        assert_eq!(
+            traces_endpoint("http://otel:4318/"),
+            "http://otel:4318/v1/traces"
+        );
+        assert_eq!(
+            traces_endpoint("http://otel:4318/v1/traces"),
+            "http://otel:4318/v1/traces"
+        );
     }
 }

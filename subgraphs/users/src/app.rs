@@ -104,7 +104,9 @@ pub fn app(state: AppState, settings: &Settings) -> Result<Router, StartError> {
     let jwks = state.keys.jwks().clone();
     let pool = state.pool.clone();
     let schema: UsersSchema = schema::build(state);
-    let routes = kit::graphql::router(schema, verifier)
-        .route("/.well-known/jwks.json", get(move || async move { Json(jwks) }));
+    let routes = kit::graphql::router(schema, verifier).route(
+        "/.well-known/jwks.json",
+        get(move || async move { Json(jwks) }),
+    );
     Ok(kit::http::with_operations(routes, pool, &settings.server))
 }

@@ -59,7 +59,10 @@ impl Mailer {
             tracing::info!(to = %mail.to, subject = %mail.subject, body = %mail.body, "mail (not sent: no relay)");
             return Ok(());
         };
-        let to: Mailbox = mail.to.parse().map_err(|_| MailError::Address(mail.to.clone()))?;
+        let to: Mailbox = mail
+            .to
+            .parse()
+            .map_err(|_| MailError::Address(mail.to.clone()))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)

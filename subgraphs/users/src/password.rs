@@ -39,7 +39,10 @@ pub fn check_policy(field: &'static str, password: &str, email: &str) -> Result<
         ));
     }
     if password.trim().eq_ignore_ascii_case(email) {
-        return Err(ApiError::bad_input(field, "password must not be the email address"));
+        return Err(ApiError::bad_input(
+            field,
+            "password must not be the email address",
+        ));
     }
     Ok(())
 }
@@ -98,7 +101,12 @@ impl Passwords {
         let password = password.to_owned();
         let matches = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&stored)
-                .map(|parsed| inner.argon.verify_password(password.as_bytes(), &parsed).is_ok())
+                .map(|parsed| {
+                    inner
+                        .argon
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                })
                 .unwrap_or(false)
         })
         .await
@@ -132,8 +140,14 @@ mod tests {
     #[tokio::test]
     async fn hashes_verify_only_their_password_and_unknown_accounts_never_match() {
         let passwords = Passwords::new(&PasswordSettings::default()).expect("valid params");
-        let hash = passwords.hash("correct horse battery").await.expect("hashes");
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        let hash = passwords
+            .hash("correct horse battery")
+            .await
+            .expect("hashes");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(passwords.verify(Some(&hash), "correct horse battery").await);
         assert!(!passwords.verify(Some(&hash), "wrong horse battery").await);
         assert!(!passwords.verify(None, "decoy password nobody has").await);

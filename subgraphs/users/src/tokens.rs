@@ -54,7 +54,9 @@ impl SigningKeys {
         } else if let Some(path) = &settings.private_key_file {
             load_or_create(path)?
         } else {
-            tracing::warn!("no signing key configured; using a new key, tokens will not survive a restart");
+            tracing::warn!(
+                "no signing key configured; using a new key, tokens will not survive a restart"
+            );
             generate()
         };
         Self::new(&key, settings)
@@ -87,7 +89,11 @@ impl SigningKeys {
 
     /// A verifier that trusts exactly these keys.
     pub fn verifier(&self) -> Result<TokenVerifier, KeyError> {
-        Ok(TokenVerifier::from_jwks(&self.jwks, &self.issuer, &self.audience)?)
+        Ok(TokenVerifier::from_jwks(
+            &self.jwks,
+            &self.issuer,
+            &self.audience,
+        )?)
     }
 
     pub fn issue(
@@ -111,7 +117,8 @@ impl SigningKeys {
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(ApiError::internal)?;
+        let token =
+            jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(ApiError::internal)?;
         Ok(AccessToken { token, expires_at })
     }
 }
@@ -192,14 +199,28 @@ mod tests {
         let keys = SigningKeys::new(&generate(), &settings).expect("key");
         let user = Uuid::new_v4();
         let session = Uuid::new_v4();
-        let token = keys.issue(user, vec![Role::Customer], session).expect("signs");
-        let identity = keys.verifier().expect("verifier").verify(&token.token).await.expect("valid");
+        let token = keys
+            .issue(user, vec![Role::Customer], session)
+            .expect("signs");
+        let identity = keys
+            .verifier()
+            .expect("verifier")
+            .verify(&token.token)
+            .await
+            .expect("valid");
         assert_eq!(identity.user_id, user);
         assert_eq!(identity.roles, vec![Role::Customer]);
         assert_eq!(identity.session_id, Some(session));
 
         let other = SigningKeys::new(&generate(), &settings).expect("key");
-        assert!(other.verifier().expect("verifier").verify(&token.token).await.is_err());
+        assert!(
+            other
+                .verifier()
+                .expect("verifier")
+                .verify(&token.token)
+                .await
+                .is_err()
+        );
     }
 
     #[test]

@@ -51,7 +51,10 @@ impl SmtpStandIn {
     /// The next message received, waiting up to `timeout` for it.
     pub async fn next_message(&self, timeout: Duration) -> Option<ReceivedMail> {
         let mut received = self.received.lock().await;
-        tokio::time::timeout(timeout, received.recv()).await.ok().flatten()
+        tokio::time::timeout(timeout, received.recv())
+            .await
+            .ok()
+            .flatten()
     }
 
     /// A message that is already there, without waiting.
@@ -82,7 +85,11 @@ async fn session(
             return Ok(());
         }
         let command = line.trim_end().to_owned();
-        let verb = command.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+        let verb = command
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
         let reply: &[u8] = match verb.as_str() {
             "EHLO" => b"250-localhost\r\n250 8BITMIME\r\n",
             "HELO" | "NOOP" => b"250 OK\r\n",
@@ -100,7 +107,9 @@ async fn session(
                 b"250 OK\r\n"
             }
             "DATA" => {
-                write.write_all(b"354 end data with <CR><LF>.<CR><LF>\r\n").await?;
+                write
+                    .write_all(b"354 end data with <CR><LF>.<CR><LF>\r\n")
+                    .await?;
                 let mut data = String::new();
                 loop {
                     line.clear();

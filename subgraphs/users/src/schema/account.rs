@@ -191,7 +191,10 @@ impl AccountMutation {
             .verify(Some(&account.password_hash), &input.current_password)
             .await
         {
-            return Err(ApiError::bad_input("input.currentPassword", "the current password is wrong"));
+            return Err(ApiError::bad_input(
+                "input.currentPassword",
+                "the current password is wrong",
+            ));
         }
         check_policy("input.newPassword", &input.new_password, &account.email)?;
         let password_hash = state.passwords.hash(&input.new_password).await?;
@@ -204,9 +207,13 @@ impl AccountMutation {
         )
         .execute(&mut *tx)
         .await?;
-        let revoked =
-            revoke_other_sessions(&mut tx, identity.user_id, identity.session_id, "password_changed")
-                .await?;
+        let revoked = revoke_other_sessions(
+            &mut tx,
+            identity.user_id,
+            identity.session_id,
+            "password_changed",
+        )
+        .await?;
         tx.commit().await?;
         Ok(ChangePasswordPayload {
             success: true,
@@ -227,7 +234,10 @@ impl AccountMutation {
             .await?
             .ok_or_else(|| ApiError::NotFound("this account no longer exists".to_owned()))?;
         if !state.passwords.verify(Some(&stored), &input.password).await {
-            return Err(ApiError::bad_input("input.password", "the password is wrong"));
+            return Err(ApiError::bad_input(
+                "input.password",
+                "the password is wrong",
+            ));
         }
         // Sessions, refresh tokens and reset tokens go with it (ON DELETE CASCADE).
         sqlx::query!("DELETE FROM users WHERE id = $1", user_id)
@@ -398,7 +408,10 @@ mod tests {
 
     #[test]
     fn phones_are_checked_and_tidied() {
-        assert_eq!(normalize_phone(" +33  6 12 34 56 78 ").ok().as_deref(), Some("+33 6 12 34 56 78"));
+        assert_eq!(
+            normalize_phone(" +33  6 12 34 56 78 ").ok().as_deref(),
+            Some("+33 6 12 34 56 78")
+        );
         assert!(normalize_phone("12345").is_err());
         assert!(normalize_phone("06-12-34-56-78").is_ok());
         assert!(normalize_phone("6+12345678").is_err());

@@ -39,13 +39,18 @@ impl AdminQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "How many users, 1 to 100 (default 20).")] first: Option<i32>,
         after: Option<String>,
-        #[graphql(desc = "Part of an email or display name, case-insensitive.")] search: Option<String>,
+        #[graphql(desc = "Part of an email or display name, case-insensitive.")] search: Option<
+            String,
+        >,
         role: Option<Role>,
     ) -> Result<Connection<String, User, EmptyFields, EmptyFields>, ApiError> {
         caller(ctx).require_role(Role::Admin)?;
         let first = first.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&first) {
-            return Err(ApiError::bad_input("first", format!("must be between 1 and {MAX_PAGE}")));
+            return Err(ApiError::bad_input(
+                "first",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
         }
         let after = after
             .map(|cursor| {
@@ -81,10 +86,12 @@ impl AdminQuery {
 
         let has_next = rows.len() > first as usize;
         let mut connection = Connection::new(after_time.is_some(), has_next);
-        connection.edges.extend(rows.into_iter().take(first as usize).map(|row| {
-            let cursor = OpaqueCursor((row.created_at, row.id)).encode_cursor();
-            Edge::new(cursor, User::from(row))
-        }));
+        connection
+            .edges
+            .extend(rows.into_iter().take(first as usize).map(|row| {
+                let cursor = OpaqueCursor((row.created_at, row.id)).encode_cursor();
+                Edge::new(cursor, User::from(row))
+            }));
         Ok(connection)
     }
 }
@@ -104,13 +111,18 @@ impl AdminMutation {
         let admin = caller(ctx).require_role(Role::Admin)?;
         let user_id = parse_id("input.userId", &input.user_id)?;
         if user_id == admin.user_id {
-            return Err(ApiError::Forbidden("admins cannot change their own roles".to_owned()));
+            return Err(ApiError::Forbidden(
+                "admins cannot change their own roles".to_owned(),
+            ));
         }
         let mut roles: Vec<&str> = input.roles.iter().map(|role| role.as_str()).collect();
         roles.sort_unstable();
         roles.dedup();
         if roles.is_empty() {
-            return Err(ApiError::bad_input("input.roles", "a user needs at least one role"));
+            return Err(ApiError::bad_input(
+                "input.roles",
+                "a user needs at least one role",
+            ));
         }
         let roles: Vec<String> = roles.into_iter().map(str::to_owned).collect();
         let updated = sqlx::query_scalar!(

@@ -71,20 +71,32 @@ pub(crate) fn normalize_email(field: &'static str, raw: &str) -> Result<String, 
             && !label.ends_with('-')
             && label.chars().all(|c| c.is_alphanumeric() || c == '-')
     });
-    if local.is_empty() || local.len() > 64 || local.contains('@') || !domain.contains('.') || !labels_ok {
+    if local.is_empty()
+        || local.len() > 64
+        || local.contains('@')
+        || !domain.contains('.')
+        || !labels_ok
+    {
         return Err(invalid());
     }
     Ok(email)
 }
 
 /// A required free-text field: trimmed, non-empty, at most `max` characters.
-pub(crate) fn required_text(field: &'static str, raw: &str, max: usize) -> Result<String, ApiError> {
+pub(crate) fn required_text(
+    field: &'static str,
+    raw: &str,
+    max: usize,
+) -> Result<String, ApiError> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(ApiError::bad_input(field, "must not be empty"));
     }
     if text.chars().count() > max {
-        return Err(ApiError::bad_input(field, format!("must have at most {max} characters")));
+        return Err(ApiError::bad_input(
+            field,
+            format!("must have at most {max} characters"),
+        ));
     }
     Ok(text.to_owned())
 }
@@ -95,9 +107,24 @@ mod tests {
 
     #[test]
     fn emails_are_normalized_and_malformed_ones_refused() {
-        assert_eq!(normalize_email("e", "  Ada@Example.COM ").ok().as_deref(), Some("ada@example.com"));
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@exa..mple.com", "ada@-x.com"] {
-            assert!(normalize_email("e", bad).is_err(), "{bad} should be refused");
+        assert_eq!(
+            normalize_email("e", "  Ada@Example.COM ").ok().as_deref(),
+            Some("ada@example.com")
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "ada@exa..mple.com",
+            "ada@-x.com",
+        ] {
+            assert!(
+                normalize_email("e", bad).is_err(),
+                "{bad} should be refused"
+            );
         }
     }
 }

@@ -66,10 +66,15 @@ pub struct SessionMutation;
 #[Object]
 impl SessionMutation {
     /// Creates a customer account and signs it in.
-    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload, ApiError> {
+    async fn register(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterInput,
+    ) -> Result<AuthPayload, ApiError> {
         let state = state(ctx);
         let email = normalize_email("input.email", &input.email)?;
-        let display_name = required_text("input.displayName", &input.display_name, DISPLAY_NAME_MAX)?;
+        let display_name =
+            required_text("input.displayName", &input.display_name, DISPLAY_NAME_MAX)?;
         let full_name = input
             .name
             .map(|name| required_text("input.name", &name, 200))
@@ -113,7 +118,9 @@ impl SessionMutation {
         )
         .fetch_optional(&state.pool)
         .await?;
-        let stored = account.as_ref().map(|account| account.password_hash.as_str());
+        let stored = account
+            .as_ref()
+            .map(|account| account.password_hash.as_str());
         if !state.passwords.verify(stored, &input.password).await {
             return Err(rejected());
         }
@@ -147,7 +154,9 @@ impl SessionMutation {
         .ok_or_else(|| ApiError::Unauthenticated("invalid refresh token".to_owned()))?;
 
         if token.revoked_at.is_some() {
-            return Err(ApiError::Unauthenticated("this session has ended; log in again".to_owned()));
+            return Err(ApiError::Unauthenticated(
+                "this session has ended; log in again".to_owned(),
+            ));
         }
         if token.rotated_at.is_some() {
             revoke_session(&mut tx, token.session_id, "refresh_token_reuse").await?;
@@ -158,18 +167,34 @@ impl SessionMutation {
             ));
         }
         if token.expires_at <= Utc::now() {
-            return Err(ApiError::Unauthenticated("refresh token expired; log in again".to_owned()));
+            return Err(ApiError::Unauthenticated(
+                "refresh token expired; log in again".to_owned(),
+            ));
         }
-        sqlx::query!("UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1", hash)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "UPDATE refresh_tokens SET rotated_at = now() WHERE token_hash = $1",
+            hash
+        )
+        .execute(&mut *tx)
+        .await?;
         let session = issue_refresh_token(&mut tx, state, token.session_id).await?;
         tx.commit().await?;
-        sign_in(ctx, state, token.user_id, parse_roles(&token.roles), session).await
+        sign_in(
+            ctx,
+            state,
+            token.user_id,
+            parse_roles(&token.roles),
+            session,
+        )
+        .await
     }
 
     /// Ends the session the refresh token belongs to, on every device that shares it.
-    async fn logout(&self, ctx: &Context<'_>, input: LogoutInput) -> Result<LogoutPayload, ApiError> {
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        input: LogoutInput,
+    ) -> Result<LogoutPayload, ApiError> {
         let state = state(ctx);
         let hash = hash_secret(&input.refresh_token);
         let mut tx = state.pool.begin().await?;
@@ -198,9 +223,12 @@ pub(crate) async fn start_session(
     state: &AppState,
     user_id: Uuid,
 ) -> Result<NewSession, ApiError> {
-    let session_id = sqlx::query_scalar!("INSERT INTO sessions (user_id) VALUES ($1) RETURNING id", user_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let session_id = sqlx::query_scalar!(
+        "INSERT INTO sessions (user_id) VALUES ($1) RETURNING id",
+        user_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     issue_refresh_token(conn, state, session_id).await
 }
 
@@ -284,4 +312,3 @@ async fn sign_in(
 pub(crate) fn parse_roles(roles: &[String]) -> Vec<Role> {
     roles.iter().filter_map(|role| role.parse().ok()).collect()
 }
-

@@ -60,7 +60,12 @@ pub(crate) struct UserRow {
 
 impl From<UserRow> for User {
     fn from(row: UserRow) -> Self {
-        let address = match (row.address_line1, row.address_city, row.address_postal_code, row.address_country) {
+        let address = match (
+            row.address_line1,
+            row.address_city,
+            row.address_postal_code,
+            row.address_country,
+        ) {
             (Some(line1), Some(city), Some(postal_code), Some(country)) => Some(Address {
                 line1,
                 line2: row.address_line2,
@@ -79,7 +84,11 @@ impl From<UserRow> for User {
             phone: row.phone,
             address,
             // The column's check constraint admits only known roles.
-            roles: row.roles.iter().filter_map(|role| role.parse().ok()).collect(),
+            roles: row
+                .roles
+                .iter()
+                .filter_map(|role| role.parse().ok())
+                .collect(),
             created_at: row.created_at,
             updated_at: row.updated_at,
             for_owner: false,
@@ -88,16 +97,26 @@ impl From<UserRow> for User {
 }
 
 impl User {
-    /// The private fields are for the user themself and for admins.
-    fn private<'a, T>(&self, ctx: &Context<'_>, value: &'a T) -> Result<&'a T, ApiError> {
-        if self.for_owner {
-            return Ok(value);
+    /// A private field's value for the user themself and admins; for anyone else, null and
+    /// an error at the field's path (the rest of the object is still answered).
+    fn private<'a, T>(&self, ctx: &Context<'_>, value: &'a T) -> Option<&'a T> {
+        match self.may_see_private(ctx) {
+            Ok(()) => Some(value),
+            Err(err) => {
+                let error = async_graphql::Error::from(err).into_server_error(ctx.item.pos);
+                ctx.add_error(ctx.set_error_path(error));
+                None
+            }
         }
-        let identity = caller(ctx).identity()?;
-        if identity.is_self_or_admin(self.id) {
-            Ok(value)
+    }
+
+    fn may_see_private(&self, ctx: &Context<'_>) -> Result<(), ApiError> {
+        if self.for_owner || caller(ctx).identity()?.is_self_or_admin(self.id) {
+            Ok(())
         } else {
-            Err(ApiError::Forbidden("only the user and admins can see this field".to_owned()))
+            Err(ApiError::Forbidden(
+                "only the user and admins can see this field".to_owned(),
+            ))
         }
     }
 }
@@ -120,33 +139,33 @@ impl User {
     }
 
     /// Private: the user and admins only.
-    async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
-        self.private(ctx, &self.email).map(|email| Some(email.as_str()))
+    async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.private(ctx, &self.email).map(String::as_str)
     }
 
     /// Full name. Private: the user and admins only.
-    async fn name(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
-        self.private(ctx, &self.full_name).map(Option::as_deref)
+    async fn name(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.private(ctx, &self.full_name)?.as_deref()
     }
 
     /// Private: the user and admins only.
-    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>, ApiError> {
-        self.private(ctx, &self.phone).map(Option::as_deref)
+    async fn phone(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.private(ctx, &self.phone)?.as_deref()
     }
 
     /// Private: the user and admins only.
-    async fn address(&self, ctx: &Context<'_>) -> Result<Option<&Address>, ApiError> {
-        self.private(ctx, &self.address).map(Option::as_ref)
+    async fn address(&self, ctx: &Context<'_>) -> Option<&Address> {
+        self.private(ctx, &self.address)?.as_ref()
     }
 
     /// Private: the user and admins only.
-    async fn roles(&self, ctx: &Context<'_>) -> Result<Option<&[Role]>, ApiError> {
-        self.private(ctx, &self.roles).map(|roles| Some(roles.as_slice()))
+    async fn roles(&self, ctx: &Context<'_>) -> Option<&[Role]> {
+        self.private(ctx, &self.roles).map(Vec::as_slice)
     }
 
     /// Private: the user and admins only.
-    async fn updated_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>, ApiError> {
-        self.private(ctx, &self.updated_at).map(|at| Some(*at))
+    async fn updated_at(&self, ctx: &Context<'_>) -> Option<DateTime<Utc>> {
+        self.private(ctx, &self.updated_at).copied()
     }
 }
 
@@ -167,7 +186,7 @@ impl Loader<Uuid> for UserLoader {
 
     async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, User>, Self::Error> {
         let rows = sqlx::query_as!(
-        UserRow,
+            UserRow,
             r#"SELECT id, email, display_name, full_name, phone, address_line1, address_line2,
                       address_city, address_region, address_postal_code,
                       address_country AS "address_country: String", roles, created_at, updated_at
@@ -177,7 +196,10 @@ impl Loader<Uuid> for UserLoader {
         .fetch_all(&self.pool)
         .await
         .map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|row| (row.id, User::from(row))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.id, User::from(row)))
+            .collect())
     }
 }
 

@@ -1,0 +1,169 @@
+use crate::helpers::TestApp;
+use kit::auth::TokenVerifier;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[sqlx::test(migrator = "users::MIGRATOR")]
+async fn health_readiness_and_metrics_are_served(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let health = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(health.headers().contains_key("x-request-id"));
+    let ready = app.client.get(app.url("/ready")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+
+    // A caller's request id is kept; one is made up otherwise.
+    let traced = app
+        .client
+        .get(app.url("/health"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(traced.headers()["x-request-id"], "abc-123");
+
+    app.graphql("{ __typename }", json!({}), None).await;
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|line| line.starts_with("http_requests_total{")
+                && line.contains("path=\"/graphql\"")),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
+}
+
+#[sqlx::test(migrator = "users::MIGRATOR")]
+async fn readiness_fails_when_the_database_is_unreachable(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let unreachable = PgPoolOptions::new()
+        .acquire_timeout(Duration::from_millis(500))
+        .connect_lazy("postgres://postgres@127.0.0.1:1/users")
+        .unwrap();
+    let routes = axum::Router::new();
+    let settings = kit::settings::ServerSettings::default();
+    let service = kit::http::with_operations(routes, unreachable, &settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(kit::http::serve(listener, service, std::future::pending()));
+
+    let ready = app
+        .client
+        .get(format!("http://{address}/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    let health = app
+        .client
+        .get(format!("http://{address}/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200, "alive even when not ready");
+}
+
+#[sqlx::test(migrator = "users::MIGRATOR")]
+async fn other_services_verify_tokens_with_the_published_jwks(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let session = app.register("ada@example.com").await;
+
+    let jwks: Value = app
+        .client
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = &jwks["keys"][0];
+    assert_eq!(
+        (
+            key["kty"].as_str(),
+            key["crv"].as_str(),
+            key["alg"].as_str()
+        ),
+        (Some("OKP"), Some("Ed25519"), Some("EdDSA"))
+    );
+    assert!(key["kid"].is_string());
+    assert!(key.get("d").is_none(), "no private part");
+
+    let verifier = TokenVerifier::remote(
+        app.url("/.well-known/jwks.json"),
+        "users",
+        "supergraph",
+        Duration::from_secs(60),
+    );
+    let identity = verifier
+        .verify(&session.access_token)
+        .await
+        .expect("verified over HTTP");
+    assert_eq!(identity.user_id.to_string(), session.user_id);
+    assert_eq!(identity.roles, [kit::Role::Customer]);
+
+    let wrong_audience = TokenVerifier::remote(
+        app.url("/.well-known/jwks.json"),
+        "users",
+        "another-audience",
+        Duration::from_secs(60),
+    );
+    assert!(wrong_audience.verify(&session.access_token).await.is_err());
+}
+
+#[sqlx::test(migrator = "users::MIGRATOR")]
+async fn shutdown_finishes_the_requests_in_flight(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let body = json!({ "query": "{ __typename }" }).to_string();
+
+    // Send the headers, then shut down, then the body: the request was in flight.
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.flush().await.unwrap();
+    // A second request on a new connection proves the server is processing requests.
+    assert_eq!(
+        app.client
+            .get(app.url("/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let url = app.url("/health");
+    let stopped = tokio::spawn(app.stop());
+    tokio::task::yield_now().await;
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains(r#"{"data":{"__typename":"Query"}}"#),
+        "{response}"
+    );
+
+    stopped.await.unwrap().expect("the server stopped cleanly");
+    assert!(reqwest::get(url).await.is_err(), "no longer listening");
+}
