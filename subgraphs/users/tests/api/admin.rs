@@ -147,3 +147,23 @@ async fn admins_change_roles_which_reach_the_next_token(pool: PgPool) {
         .await;
     assert_eq!(error_codes(&bad_role), ["GRAPHQL_VALIDATION_FAILED"]);
 }
+
+#[sqlx::test(migrator = "users::MIGRATOR")]
+async fn operators_grant_roles_idempotently_by_email(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.register("ada@example.com").await;
+    let once = users::operator::grant_role(&app.pool, " ADA@example.com", kit::Role::Admin)
+        .await
+        .unwrap();
+    let twice = users::operator::grant_role(&app.pool, "ada@example.com", kit::Role::Admin)
+        .await
+        .unwrap();
+    assert_eq!(once, ["ADMIN", "CUSTOMER"]);
+    assert_eq!(twice, once);
+    let unknown =
+        users::operator::grant_role(&app.pool, "nobody@example.com", kit::Role::Admin).await;
+    assert!(matches!(
+        unknown,
+        Err(users::operator::OperatorError::UnknownEmail(_))
+    ));
+}

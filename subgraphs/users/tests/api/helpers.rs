@@ -124,13 +124,11 @@ impl TestApp {
         .await
     }
 
-    /// Registers a user and makes them an admin directly in the database (the way an
-    /// operator bootstraps the first admin), then signs in again for a token with the role.
+    /// Registers a user and makes them an admin the way an operator makes the first one
+    /// (`users grant-role`), then signs in again for a token with the role.
     pub async fn admin(&self, email: &str) -> Session {
         let session = self.register(email).await;
-        sqlx::query("UPDATE users SET roles = ARRAY['ADMIN', 'CUSTOMER'] WHERE email = $1")
-            .bind(email)
-            .execute(&self.pool)
+        users::operator::grant_role(&self.pool, email, kit::Role::Admin)
             .await
             .expect("promoted");
         let response = self.login(email, PASSWORD).await;
