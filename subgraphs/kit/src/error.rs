@@ -5,7 +5,6 @@
 //! reach the client only as "internal server error": no SQL, no library message leaks out.
 //! [`crate::graphql`] applies these rules to every response.
 
-use async_graphql::ErrorExtensions;
 use std::fmt;
 
 /// The codes a client can rely on; the strings never change.
@@ -104,11 +103,6 @@ impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
         Self::Internal(Box::new(err))
     }
-}
-
-/// A GraphQL error with `extensions.code` set.
-pub fn coded(code: ErrorCode, message: impl Into<String>) -> async_graphql::Error {
-    async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code.as_str()))
 }
 
 /// Whether a Postgres error is the violation of the named unique constraint.

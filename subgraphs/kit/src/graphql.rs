@@ -3,7 +3,7 @@
 //! on every error (internal messages are logged and masked).
 
 use crate::auth::{Caller, TokenVerifier};
-use crate::error::{ApiError, ErrorCode, coded};
+use crate::error::{ApiError, ErrorCode};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
 };
@@ -155,14 +155,16 @@ fn apply_code(error: &mut ServerError) {
                 .get_or_insert_with(ErrorExtensionValues::default)
                 .set("field", field);
         }
-    } else if code_of(error).is_some() {
-    } else if error.source.is_some() {
-        tracing::error!(cause = %error.message, path = ?error.path, "unhandled resolver error");
-        mask(error);
-        set_code(error, ErrorCode::InternalServerError);
-    } else {
-        // Errors async-graphql raises itself while coercing arguments.
-        set_code(error, ErrorCode::BadUserInput);
+    } else if code_of(error).is_none() {
+        if error.source.is_some() {
+            // A Rust error that reached the client without going through `ApiError`.
+            tracing::error!(cause = %error.message, path = ?error.path, "unhandled resolver error");
+            mask(error);
+            set_code(error, ErrorCode::InternalServerError);
+        } else {
+            // Errors async-graphql raises itself while coercing arguments and variables.
+            set_code(error, ErrorCode::BadUserInput);
+        }
     }
 }
 
@@ -188,11 +190,6 @@ fn with_code(mut error: ServerError, code: ErrorCode) -> ServerError {
         set_code(&mut error, code);
     }
     error
-}
-
-/// A GraphQL error for a resolver, with a code (re-exported for convenience).
-pub fn error(code: ErrorCode, message: impl Into<String>) -> async_graphql::Error {
-    coded(code, message)
 }
 
 /// The caller of the current GraphQL request.

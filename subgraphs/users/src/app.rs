@@ -5,6 +5,7 @@ use crate::password::Passwords;
 use crate::schema::{self, UsersSchema};
 use crate::settings::{MailSettings, Settings, TokenSettings};
 use crate::tokens::SigningKeys;
+use axum::http::header;
 use axum::routing::get;
 use axum::{Json, Router};
 use sqlx::PgPool;
@@ -104,9 +105,10 @@ pub fn app(state: AppState, settings: &Settings) -> Result<Router, StartError> {
     let jwks = state.keys.jwks().clone();
     let pool = state.pool.clone();
     let schema: UsersSchema = schema::build(state);
+    // Verifiers cache the keys; five minutes bounds how long a rotation takes to be seen.
     let routes = kit::graphql::router(schema, verifier).route(
         "/.well-known/jwks.json",
-        get(move || async move { Json(jwks) }),
+        get(move || async move { ([(header::CACHE_CONTROL, "public, max-age=300")], Json(jwks)) }),
     );
     Ok(kit::http::with_operations(routes, pool, &settings.server))
 }

@@ -83,15 +83,14 @@ async fn other_services_verify_tokens_with_the_published_jwks(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let session = app.register("ada@example.com").await;
 
-    let jwks: Value = app
+    let response = app
         .client
         .get(app.url("/.well-known/jwks.json"))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    assert_eq!(response.headers()["cache-control"], "public, max-age=300");
+    let jwks: Value = response.json().await.unwrap();
     let key = &jwks["keys"][0];
     assert_eq!(
         (
