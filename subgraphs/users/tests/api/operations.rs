@@ -166,3 +166,43 @@ async fn shutdown_finishes_the_requests_in_flight(pool: PgPool) {
     stopped.await.unwrap().expect("the server stopped cleanly");
     assert!(reqwest::get(url).await.is_err(), "no longer listening");
 }
+
+/// The production start path: the database does not exist yet; starting creates and
+/// migrates it, and a second start finds it as it is.
+#[tokio::test]
+async fn starting_creates_and_migrates_a_missing_database() {
+    let server = std::env::var("DATABASE_URL").expect("DATABASE_URL names the test server");
+    let name = format!("users_start_{}", uuid::Uuid::new_v4().simple());
+    let url = format!(
+        "{}/{name}",
+        server.rsplit_once('/').expect("a database url").0
+    );
+    let mut settings = users::Settings::default();
+    settings.server.port = 0;
+    settings.database = kit::settings::DatabaseSettings {
+        url: secrecy::SecretString::from(url.clone()),
+        ..kit::settings::DatabaseSettings::for_database(&name)
+    };
+
+    for _ in 0..2 {
+        let app = users::Application::build(settings.clone())
+            .await
+            .expect("starts");
+        assert_ne!(app.port(), 0);
+    }
+    let pool = PgPoolOptions::new().connect(&url).await.unwrap();
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(applied, users::MIGRATOR.iter().count() as i64);
+    pool.close().await;
+
+    let admin = PgPoolOptions::new().connect(&server).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE \"{name}\" WITH (FORCE)"
+    )))
+    .execute(&admin)
+    .await
+    .unwrap();
+}
