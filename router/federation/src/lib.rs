@@ -1,0 +1,21 @@
+//! Federation 2 for the router, as a pure library (no I/O):
+//!
+//! - [`supergraph`]: reads a supergraph SDL (join spec) into what the planner needs.
+//! - [`api_schema`]: the public API schema clients see and are validated against.
+//! - [`operation`]: operations as selection sets of fields and inline fragments.
+//! - [`planner`]: plans an operation into fetches across subgraphs.
+//! - [`plan`]: the query plan tree, printable.
+//! - [`response`]: builds the client's response from the merged subgraph data.
+//! - [`error`]: supergraph and planning errors.
+
+pub mod api_schema;
+pub mod error;
+pub mod operation;
+pub mod plan;
+pub mod planner;
+pub mod response;
+pub mod supergraph;
+
+pub use error::{PlanError, SupergraphError};
+pub use plan::QueryPlan;
+pub use supergraph::Supergraph;

@@ -1,0 +1,705 @@
+//! First planning stage: walk the operation and decide, for every field, which subgraph
+//! resolves it. Fields the current subgraph cannot resolve become entity jumps: the current
+//! fetch also selects the entity's key (and any `@requires` fields), and a fetch to another
+//! subgraph at the same response path resolves the field through `_entities`. The result is a
+//! graph of fetches with their dependencies.
+
+use crate::error::PlanError;
+use crate::operation::{Field, Fragment, Selection, SelectionSet, merge_selection};
+use crate::plan::{PathElement, ResponsePath, path_to_string};
+use crate::supergraph::{GraphId, Supergraph};
+use apollo_compiler::Name;
+use apollo_compiler::ast::{self, OperationType};
+
+pub(crate) type NodeId = usize;
+
+/// One future subgraph request.
+#[derive(Debug, Clone)]
+pub(crate) struct FetchNode {
+    pub graph: GraphId,
+    /// `Some` for a root fetch (query or mutation fields), `None` for an `_entities` fetch.
+    pub root: Option<OperationType>,
+    /// Where the answers merge: empty for root fetches.
+    pub path: ResponsePath,
+    /// Entity fetches: `... on T { __typename key required }` per entity type.
+    pub requires: Vec<Selection>,
+    /// Root fetches: root selections. Entity fetches: `... on T { ... }` per entity type.
+    pub body: Vec<Selection>,
+    pub deps: Vec<NodeId>,
+    /// Made for fields with `@requires`; kept apart from plain jumps to the same subgraph.
+    pub for_requires: bool,
+}
+
+pub(crate) struct FetchGraph<'a> {
+    supergraph: &'a Supergraph,
+    pub nodes: Vec<FetchNode>,
+    /// Nodes in the order selections were planned into them, to find a requirement's producers.
+    touched: Vec<NodeId>,
+    depth: usize,
+}
+
+/// Guards against supergraphs whose keys lead in circles.
+const MAX_JUMP_DEPTH: usize = 64;
+
+impl<'a> FetchGraph<'a> {
+    pub fn new(supergraph: &'a Supergraph) -> Self {
+        Self {
+            supergraph,
+            nodes: Vec::new(),
+            touched: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    /// Plans the root selections of an operation.
+    pub fn plan_root(
+        &mut self,
+        kind: OperationType,
+        selection_set: &SelectionSet,
+    ) -> Result<(), PlanError> {
+        let root_type = &selection_set.ty;
+        let mut fields = Vec::new();
+        flatten_root(
+            &selection_set.items,
+            &ast::DirectiveList::new(),
+            &mut fields,
+        );
+        let mut previous_root: Option<NodeId> = None;
+        for field in fields {
+            if matches!(field.name.as_str(), "__schema" | "__type" | "__typename") {
+                // Answered by the router itself.
+                continue;
+            }
+            let graph = self.choose_root_graph(root_type, &field, previous_root)?;
+            let node = match kind {
+                // Mutation fields run in order: only consecutive ones share a fetch.
+                OperationType::Mutation => match previous_root {
+                    Some(node) if self.nodes[node].graph == graph => node,
+                    _ => self.push_node(FetchNode {
+                        graph,
+                        root: Some(kind),
+                        path: Vec::new(),
+                        requires: Vec::new(),
+                        body: Vec::new(),
+                        deps: Vec::new(),
+                        for_requires: false,
+                    }),
+                },
+                _ => match self
+                    .nodes
+                    .iter()
+                    .position(|node| node.root.is_some() && node.graph == graph)
+                {
+                    Some(node) => node,
+                    None => self.push_node(FetchNode {
+                        graph,
+                        root: Some(kind),
+                        path: Vec::new(),
+                        requires: Vec::new(),
+                        body: Vec::new(),
+                        deps: Vec::new(),
+                        for_requires: false,
+                    }),
+                },
+            };
+            previous_root = Some(node);
+            let mut body = std::mem::take(&mut self.nodes[node].body);
+            let result = self.plan_field(node, root_type, &field, &Vec::new(), &mut body, None);
+            self.nodes[node].body = body;
+            result?;
+        }
+        Ok(())
+    }
+
+    fn push_node(&mut self, node: FetchNode) -> NodeId {
+        self.nodes.push(node);
+        self.nodes.len() - 1
+    }
+
+    /// The subgraph for a root field: the one resolving most of its selection itself.
+    fn choose_root_graph(
+        &self,
+        root_type: &Name,
+        field: &Field,
+        previous: Option<NodeId>,
+    ) -> Result<GraphId, PlanError> {
+        let candidates = self.supergraph.graphs_resolving(root_type, &field.name);
+        let scored = candidates.iter().map(|&graph| {
+            let score = self.local_score(
+                graph,
+                root_type,
+                std::slice::from_ref(&Selection::Field(field.clone())),
+                None,
+            );
+            let reuses = self
+                .nodes
+                .iter()
+                .any(|node| node.root.is_some() && node.graph == graph)
+                || previous.is_some_and(|node| self.nodes[node].graph == graph);
+            (graph, score, reuses)
+        });
+        scored
+            .max_by(|a, b| a.1.cmp(&b.1).then(a.2.cmp(&b.2)).then(b.0.cmp(&a.0)))
+            .map(|(graph, _, _)| graph)
+            .ok_or_else(|| PlanError::Unplannable {
+                path: field.response_key().to_string(),
+                reason: format!("no subgraph resolves {root_type}.{}", field.name),
+            })
+    }
+
+    /// How many fields of `items` `graph` resolves without leaving itself.
+    fn local_score(
+        &self,
+        graph: GraphId,
+        ty: &Name,
+        items: &[Selection],
+        provided: Option<&SelectionSet>,
+    ) -> usize {
+        let mut score = 0;
+        for item in items {
+            match item {
+                Selection::Field(field) => {
+                    let provided_here = provided_field(provided, &field.name);
+                    let resolution = self.supergraph.field_in_graph(ty, &field.name, graph);
+                    if provided_here.is_none() && resolution.is_none_or(|r| r.requires.is_some()) {
+                        continue;
+                    }
+                    score += 1;
+                    if let Some(selection_set) = &field.selection_set {
+                        let child_provided = provided_here
+                            .and_then(|f| f.selection_set.as_ref())
+                            .or(resolution.and_then(|r| r.provides));
+                        score += self.local_score(
+                            graph,
+                            &selection_set.ty,
+                            &selection_set.items,
+                            child_provided,
+                        );
+                    }
+                }
+                Selection::Fragment(fragment) => {
+                    let condition = fragment.type_condition.as_ref().unwrap_or(ty);
+                    score +=
+                        self.local_score(graph, condition, &fragment.selection_set.items, provided);
+                }
+            }
+        }
+        score
+    }
+
+    /// Whether `graph` resolves all of `items` on `ty` by itself, for every type the object
+    /// can have there.
+    fn resolves_locally(
+        &self,
+        graph: GraphId,
+        ty: &Name,
+        items: &[Selection],
+        provided: Option<&SelectionSet>,
+    ) -> bool {
+        let runtime_types = if self.supergraph.is_abstract(ty) {
+            self.supergraph.possible_types_in_graph(ty, graph)
+        } else {
+            vec![ty.clone()]
+        };
+        items.iter().all(|item| match item {
+            Selection::Field(field) => {
+                if field.name == "__typename" {
+                    return true;
+                }
+                let provided_here = provided_field(provided, &field.name);
+                let mut owners = runtime_types.iter().collect::<Vec<_>>();
+                if self.supergraph.is_abstract(ty) {
+                    owners.push(ty);
+                }
+                let resolvable = provided_here.is_some()
+                    || owners.iter().all(|owner| {
+                        self.supergraph
+                            .field_in_graph(owner, &field.name, graph)
+                            .is_some_and(|r| r.requires.is_none())
+                    });
+                resolvable
+                    && field.selection_set.as_ref().is_none_or(|selection_set| {
+                        let child_provided = provided_here
+                            .and_then(|f| f.selection_set.as_ref())
+                            .or_else(|| {
+                                self.supergraph
+                                    .field_in_graph(ty, &field.name, graph)
+                                    .and_then(|r| r.provides)
+                            });
+                        self.resolves_locally(
+                            graph,
+                            &selection_set.ty,
+                            &selection_set.items,
+                            child_provided,
+                        )
+                    })
+            }
+            Selection::Fragment(fragment) => {
+                let condition = fragment.type_condition.as_ref().unwrap_or(ty);
+                if !self.supergraph.is_abstract(condition) && !runtime_types.contains(condition) {
+                    // No object of that type comes from this subgraph here.
+                    return true;
+                }
+                self.resolves_locally(graph, condition, &fragment.selection_set.items, provided)
+            }
+        })
+    }
+
+    /// Plans `items` selected on an object of type `ty` at `path`, fetched by `node`.
+    fn plan_object(
+        &mut self,
+        node: NodeId,
+        ty: &Name,
+        items: &[Selection],
+        path: &ResponsePath,
+        out: &mut Vec<Selection>,
+        provided: Option<&SelectionSet>,
+    ) -> Result<(), PlanError> {
+        let graph = self.nodes[node].graph;
+        if self.supergraph.is_abstract(ty) {
+            merge_selection(out, typename());
+            if self.resolves_locally(graph, ty, items, provided) {
+                return self.plan_items(node, ty, items, path, out, provided);
+            }
+            // Some runtime type needs another subgraph: plan each type on its own.
+            for object in self.supergraph.possible_types_in_graph(ty, graph) {
+                let mut for_object = Vec::new();
+                collect_for_type(self.supergraph, &object, items, &mut for_object);
+                if for_object.is_empty() {
+                    continue;
+                }
+                let mut fragment_out = Vec::new();
+                self.plan_items(
+                    node,
+                    &object,
+                    &for_object,
+                    path,
+                    &mut fragment_out,
+                    provided,
+                )?;
+                merge_selection(
+                    out,
+                    Selection::Fragment(Fragment {
+                        type_condition: Some(object.clone()),
+                        directives: ast::DirectiveList::new(),
+                        selection_set: SelectionSet {
+                            ty: object,
+                            items: fragment_out,
+                        },
+                    }),
+                );
+            }
+            return Ok(());
+        }
+        self.plan_items(node, ty, items, path, out, provided)
+    }
+
+    fn plan_items(
+        &mut self,
+        node: NodeId,
+        ty: &Name,
+        items: &[Selection],
+        path: &ResponsePath,
+        out: &mut Vec<Selection>,
+        provided: Option<&SelectionSet>,
+    ) -> Result<(), PlanError> {
+        for item in items {
+            match item {
+                Selection::Field(field) => self.plan_field(node, ty, field, path, out, provided)?,
+                Selection::Fragment(fragment) => {
+                    let condition = fragment.type_condition.as_ref().unwrap_or(ty);
+                    let items = &fragment.selection_set.items;
+                    if self.supergraph.is_abstract(ty) && condition != ty {
+                        // Inside an abstract position this subgraph resolves entirely: the
+                        // fragment stays, planned for its own type.
+                        let mut inner = Vec::new();
+                        self.plan_object(node, condition, items, path, &mut inner, provided)?;
+                        merge_selection(
+                            out,
+                            Selection::Fragment(Fragment {
+                                type_condition: Some(condition.clone()),
+                                directives: fragment.directives.clone(),
+                                selection_set: SelectionSet {
+                                    ty: condition.clone(),
+                                    items: inner,
+                                },
+                            }),
+                        );
+                    } else if condition == ty || self.supergraph.type_matches(ty, condition) {
+                        // Applies to this object whatever its type: flattened into it.
+                        let mut inner = Vec::new();
+                        self.plan_items(node, ty, items, path, &mut inner, provided)?;
+                        push_with_directives(out, &fragment.directives, inner);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn plan_field(
+        &mut self,
+        node: NodeId,
+        ty: &Name,
+        field: &Field,
+        path: &ResponsePath,
+        out: &mut Vec<Selection>,
+        provided: Option<&SelectionSet>,
+    ) -> Result<(), PlanError> {
+        if field.name == "__typename" {
+            merge_selection(out, Selection::Field(field.clone()));
+            return Ok(());
+        }
+        let graph = self.nodes[node].graph;
+        if let Some(provided_here) = provided_field(provided, &field.name) {
+            let child_provided = provided_here.selection_set.clone();
+            return self.emit_local(node, field, path, out, child_provided.as_ref());
+        }
+        match self.supergraph.field_in_graph(ty, &field.name, graph) {
+            Some(resolution) if resolution.requires.is_none() => {
+                let provides = resolution.provides.cloned();
+                self.emit_local(node, field, path, out, provides.as_ref())
+            }
+            Some(_) => self.jump(node, ty, field, path, out, provided, Some(graph)),
+            None => self.jump(node, ty, field, path, out, provided, None),
+        }
+    }
+
+    /// Adds `field` to the current fetch, planning its selection from the same subgraph.
+    fn emit_local(
+        &mut self,
+        node: NodeId,
+        field: &Field,
+        path: &ResponsePath,
+        out: &mut Vec<Selection>,
+        provided: Option<&SelectionSet>,
+    ) -> Result<(), PlanError> {
+        let mut emitted = field.without_selection();
+        if let Some(selection_set) = &field.selection_set {
+            let child_path = child_path(path, field);
+            let mut child_out = Vec::new();
+            self.plan_object(
+                node,
+                &selection_set.ty,
+                &selection_set.items,
+                &child_path,
+                &mut child_out,
+                provided,
+            )?;
+            emitted.selection_set = Some(SelectionSet {
+                ty: selection_set.ty.clone(),
+                items: child_out,
+            });
+        }
+        merge_selection(out, Selection::Field(emitted));
+        Ok(())
+    }
+
+    /// Resolves `field` of the entity at `path` in another fetch: the current fetch selects
+    /// the key (and requirements), an `_entities` fetch selects the field.
+    #[allow(clippy::too_many_arguments)]
+    fn jump(
+        &mut self,
+        from: NodeId,
+        ty: &Name,
+        field: &Field,
+        path: &ResponsePath,
+        out: &mut Vec<Selection>,
+        provided: Option<&SelectionSet>,
+        target_graph: Option<GraphId>,
+    ) -> Result<(), PlanError> {
+        let unplannable = |reason: String| PlanError::Unplannable {
+            path: format!("{}.{}", path_to_string(path), field.response_key())
+                .trim_start_matches('.')
+                .to_owned(),
+            reason,
+        };
+        self.depth += 1;
+        if self.depth > MAX_JUMP_DEPTH {
+            self.depth -= 1;
+            return Err(unplannable("entity jumps go in circles".to_owned()));
+        }
+        let from_graph = self.nodes[from].graph;
+        let candidates: Vec<GraphId> = match target_graph {
+            Some(graph) => vec![graph],
+            None => self
+                .supergraph
+                .graphs_resolving(ty, &field.name)
+                .into_iter()
+                .filter(|graph| *graph != from_graph)
+                .collect(),
+        };
+        // A key the current subgraph can give directly is best; any resolvable key will do
+        // when its fields can be fetched first.
+        let mut choice = None;
+        for direct in [true, false] {
+            for &graph in &candidates {
+                for key in self.supergraph.resolvable_keys(ty, graph) {
+                    if !direct
+                        || self.resolves_locally(from_graph, ty, &key.selection.items, provided)
+                    {
+                        choice = Some((graph, key.selection.clone()));
+                        break;
+                    }
+                }
+                if choice.is_some() {
+                    break;
+                }
+            }
+            if choice.is_some() {
+                break;
+            }
+        }
+        let Some((graph, key)) = choice else {
+            self.depth -= 1;
+            return Err(unplannable(if candidates.is_empty() {
+                format!("no subgraph resolves {ty}.{}", field.name)
+            } else {
+                format!(
+                    "no subgraph that resolves {ty}.{} can be reached by a key",
+                    field.name
+                )
+            }));
+        };
+        let resolution = self.supergraph.field_in_graph(ty, &field.name, graph);
+        let requires = resolution.and_then(|r| r.requires).cloned();
+        let provides = resolution.and_then(|r| r.provides).cloned();
+
+        // The current fetch (and, for what it cannot give, earlier jumps) supplies the key
+        // and the required fields.
+        let mark = self.touched.len();
+        let result = self
+            .plan_items(from, ty, &key.items, path, out, provided)
+            .and_then(|()| match &requires {
+                Some(requires) => self.plan_items(from, ty, &requires.items, path, out, provided),
+                None => Ok(()),
+            });
+        if let Err(err) = result {
+            self.depth -= 1;
+            return Err(err);
+        }
+        merge_selection(out, typename());
+        let mut deps = vec![from];
+        for producer in self.touched[mark..].iter().copied() {
+            if !deps.contains(&producer) {
+                deps.push(producer);
+            }
+        }
+
+        let target = self.entity_node(graph, path, deps, requires.is_some());
+        let mut representation = vec![typename()];
+        representation.extend(key.items.iter().cloned());
+        if let Some(requires) = &requires {
+            representation.extend(requires.items.iter().cloned());
+        }
+        let mut merged = Vec::new();
+        for item in representation {
+            merge_selection(&mut merged, item);
+        }
+        merge_selection(&mut self.nodes[target].requires, on_type(ty, merged));
+
+        let mut body = std::mem::take(&mut self.nodes[target].body);
+        let mut items = take_fragment_items(&mut body, ty);
+        let result = self.emit_local(target, field, path, &mut items, provides.as_ref());
+        merge_selection(&mut body, on_type(ty, items));
+        self.nodes[target].body = body;
+        self.depth -= 1;
+        result
+    }
+
+    /// An entity fetch to `graph` at `path`, shared with earlier jumps when that creates no
+    /// cycle.
+    fn entity_node(
+        &mut self,
+        graph: GraphId,
+        path: &ResponsePath,
+        deps: Vec<NodeId>,
+        for_requires: bool,
+    ) -> NodeId {
+        let reusable = (0..self.nodes.len()).find(|&id| {
+            let node = &self.nodes[id];
+            node.root.is_none()
+                && node.graph == graph
+                && node.path == *path
+                && node.for_requires == for_requires
+                && deps
+                    .iter()
+                    .all(|&dep| dep != id && !self.depends_on(dep, id))
+        });
+        let id = match reusable {
+            Some(id) => {
+                for dep in deps {
+                    if !self.nodes[id].deps.contains(&dep) {
+                        self.nodes[id].deps.push(dep);
+                    }
+                }
+                id
+            }
+            None => self.push_node(FetchNode {
+                graph,
+                root: None,
+                path: path.clone(),
+                requires: Vec::new(),
+                body: Vec::new(),
+                deps,
+                for_requires,
+            }),
+        };
+        self.touched.push(id);
+        id
+    }
+
+    /// Whether `node` runs after `other` (directly or not).
+    fn depends_on(&self, node: NodeId, other: NodeId) -> bool {
+        let mut pending = vec![node];
+        let mut seen = vec![false; self.nodes.len()];
+        while let Some(current) = pending.pop() {
+            for &dep in &self.nodes[current].deps {
+                if dep == other {
+                    return true;
+                }
+                if !seen[dep] {
+                    seen[dep] = true;
+                    pending.push(dep);
+                }
+            }
+        }
+        false
+    }
+}
+
+fn typename() -> Selection {
+    Selection::Field(Field {
+        alias: None,
+        name: Name::new_unchecked("__typename"),
+        arguments: Vec::new(),
+        directives: ast::DirectiveList::new(),
+        ty: ast::Type::NonNullNamed(Name::new_unchecked("String")),
+        selection_set: None,
+    })
+}
+
+fn on_type(ty: &Name, items: Vec<Selection>) -> Selection {
+    Selection::Fragment(Fragment {
+        type_condition: Some(ty.clone()),
+        directives: ast::DirectiveList::new(),
+        selection_set: SelectionSet {
+            ty: ty.clone(),
+            items,
+        },
+    })
+}
+
+/// Removes and returns the items of `... on ty` in `body`.
+fn take_fragment_items(body: &mut Vec<Selection>, ty: &Name) -> Vec<Selection> {
+    match body.iter().position(|item| {
+        matches!(item, Selection::Fragment(fragment) if fragment.type_condition.as_ref() == Some(ty))
+    }) {
+        Some(index) => match body.remove(index) {
+            Selection::Fragment(fragment) => fragment.selection_set.items,
+            Selection::Field(_) => Vec::new(),
+        },
+        None => Vec::new(),
+    }
+}
+
+fn push_with_directives(
+    out: &mut Vec<Selection>,
+    directives: &ast::DirectiveList,
+    items: Vec<Selection>,
+) {
+    if directives.is_empty() {
+        for item in items {
+            merge_selection(out, item);
+        }
+    } else if !items.is_empty() {
+        let ty = Name::new_unchecked("_");
+        merge_selection(
+            out,
+            Selection::Fragment(Fragment {
+                type_condition: None,
+                directives: directives.clone(),
+                selection_set: SelectionSet { ty, items },
+            }),
+        );
+    }
+}
+
+/// The field `name` within a `@provides` selection, when provided.
+fn provided_field<'s>(provided: Option<&'s SelectionSet>, name: &str) -> Option<&'s Field> {
+    provided?.items.iter().find_map(|item| match item {
+        Selection::Field(field) if field.name == name => Some(field),
+        _ => None,
+    })
+}
+
+/// The response path of a field's value: its key, and `@` for each list level.
+fn child_path(path: &ResponsePath, field: &Field) -> ResponsePath {
+    let mut child = path.clone();
+    child.push(PathElement::Key(field.response_key().clone()));
+    let mut ty = &field.ty;
+    while let ast::Type::List(inner) | ast::Type::NonNullList(inner) = ty {
+        child.push(PathElement::List);
+        ty = inner;
+    }
+    child
+}
+
+/// The selections of `items` that apply to an object of type `object`, with fragments on
+/// other types dropped and matching ones flattened.
+fn collect_for_type(
+    supergraph: &Supergraph,
+    object: &Name,
+    items: &[Selection],
+    out: &mut Vec<Selection>,
+) {
+    for item in items {
+        match item {
+            Selection::Field(_) => merge_selection(out, item.clone()),
+            Selection::Fragment(fragment) => {
+                let matches = fragment
+                    .type_condition
+                    .as_ref()
+                    .is_none_or(|condition| supergraph.type_matches(object, condition));
+                if !matches {
+                    continue;
+                }
+                if fragment.directives.is_empty() {
+                    collect_for_type(supergraph, object, &fragment.selection_set.items, out);
+                } else {
+                    let mut inner = Vec::new();
+                    collect_for_type(
+                        supergraph,
+                        object,
+                        &fragment.selection_set.items,
+                        &mut inner,
+                    );
+                    push_with_directives(out, &fragment.directives, inner);
+                }
+            }
+        }
+    }
+}
+
+/// Root selections as a list of fields; fragments on the root type are flattened, their
+/// directives carried onto the fields they held.
+fn flatten_root(items: &[Selection], inherited: &ast::DirectiveList, out: &mut Vec<Field>) {
+    for item in items {
+        match item {
+            Selection::Field(field) => {
+                let mut field = field.clone();
+                for directive in inherited.iter() {
+                    field.directives.push(directive.clone());
+                }
+                out.push(field);
+            }
+            Selection::Fragment(fragment) => {
+                let mut directives = inherited.clone();
+                for directive in fragment.directives.iter() {
+                    directives.push(directive.clone());
+                }
+                flatten_root(&fragment.selection_set.items, &directives, out);
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Second planning stage: turn the fetch graph into a plan tree. Each fetch starts as soon as
+//! what it depends on is done: a fetch with one dependency runs right after it (so unrelated
+//! branches do not wait for each other); when a fetch depends on several, the plan falls back
+//! to steps, each step running in parallel everything whose dependencies are met.
+
+use super::build_fetch_graph::{FetchNode, NodeId};
+use crate::operation::{Operation, SelectionSet, collect_variables, keyword, write_selections};
+use crate::plan::{FetchStep, PlanNode, QueryPlan};
+use crate::supergraph::Supergraph;
+use apollo_compiler::Name;
+use apollo_compiler::ast::OperationType;
+use std::fmt::Write;
+use std::sync::Arc;
+
+pub(crate) fn build_query_plan(
+    supergraph: &Supergraph,
+    operation: &Operation,
+    nodes: &[FetchNode],
+) -> QueryPlan {
+    let steps: Vec<PlanNode> = nodes
+        .iter()
+        .enumerate()
+        .map(|(index, node)| fetch_node(supergraph, operation, node, index))
+        .collect();
+    let root = if nodes.is_empty() {
+        None
+    } else if nodes.iter().all(|node| node.deps.len() <= 1) {
+        Some(tree(operation.kind, nodes, &steps))
+    } else {
+        Some(levels(nodes, &steps))
+    };
+    QueryPlan {
+        kind: operation.kind,
+        root,
+    }
+}
+
+/// Each fetch followed by what depends on it alone, in parallel.
+fn tree(kind: OperationType, nodes: &[FetchNode], steps: &[PlanNode]) -> PlanNode {
+    fn subtree(id: NodeId, nodes: &[FetchNode], steps: &[PlanNode]) -> PlanNode {
+        let children: Vec<PlanNode> = (0..nodes.len())
+            .filter(|&child| nodes[child].deps == [id])
+            .map(|child| subtree(child, nodes, steps))
+            .collect();
+        sequence(vec![steps[id].clone(), parallel(children)])
+    }
+    let roots: Vec<PlanNode> = (0..nodes.len())
+        .filter(|&id| nodes[id].deps.is_empty())
+        .map(|id| subtree(id, nodes, steps))
+        .collect();
+    if kind == OperationType::Mutation {
+        sequence(roots)
+    } else {
+        parallel(roots)
+    }
+}
+
+/// Steps: everything whose dependencies are done runs together.
+fn levels(nodes: &[FetchNode], steps: &[PlanNode]) -> PlanNode {
+    let mut level = vec![0usize; nodes.len()];
+    // Dependencies always have smaller ids than their dependents.
+    for id in 0..nodes.len() {
+        level[id] = nodes[id]
+            .deps
+            .iter()
+            .map(|&dep| level[dep] + 1)
+            .max()
+            .unwrap_or(0);
+    }
+    let depth = level.iter().copied().max().unwrap_or(0);
+    sequence(
+        (0..=depth)
+            .map(|current| {
+                parallel(
+                    (0..nodes.len())
+                        .filter(|&id| level[id] == current)
+                        .map(|id| steps[id].clone())
+                        .collect(),
+                )
+            })
+            .collect(),
+    )
+}
+
+fn sequence(nodes: Vec<PlanNode>) -> PlanNode {
+    let mut flat = Vec::new();
+    for node in nodes {
+        match node {
+            PlanNode::Sequence(inner) => flat.extend(inner),
+            PlanNode::Parallel(inner) if inner.is_empty() => {}
+            other => flat.push(other),
+        }
+    }
+    if flat.len() == 1 {
+        flat.remove(0)
+    } else {
+        PlanNode::Sequence(flat)
+    }
+}
+
+fn parallel(nodes: Vec<PlanNode>) -> PlanNode {
+    let mut flat = Vec::new();
+    for node in nodes {
+        match node {
+            PlanNode::Parallel(inner) => flat.extend(inner),
+            other => flat.push(other),
+        }
+    }
+    if flat.len() == 1 {
+        flat.remove(0)
+    } else {
+        PlanNode::Parallel(flat)
+    }
+}
+
+fn fetch_node(
+    supergraph: &Supergraph,
+    operation: &Operation,
+    node: &FetchNode,
+    index: usize,
+) -> PlanNode {
+    let graph = supergraph.graph(node.graph);
+    let mut variables = Vec::new();
+    collect_variables(&node.body, &mut variables);
+    let definitions: Vec<String> = variables
+        .iter()
+        .filter_map(|name| operation.variables.iter().find(|v| v.name == *name))
+        .map(|definition| definition.to_string())
+        .collect();
+    let kind = node.root.unwrap_or(OperationType::Query);
+    let name = operation
+        .name
+        .as_ref()
+        .map(|name| {
+            format!(
+                " {name}__{}__{index}",
+                graph
+                    .name
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+            )
+        })
+        .unwrap_or_default();
+
+    let mut text = String::new();
+    let _ = write!(text, "{}{name}", keyword(kind));
+    let fetch = if node.root.is_some() {
+        if !definitions.is_empty() {
+            let _ = write!(text, "({})", definitions.join(", "));
+        }
+        text.push(' ');
+        write_selections(&mut text, &node.body);
+        FetchStep {
+            graph: node.graph,
+            service: graph.name.clone(),
+            kind,
+            operation: text,
+            variables,
+            requires: None,
+            selections: SelectionSet {
+                ty: supergraph
+                    .root_type(kind)
+                    .cloned()
+                    .unwrap_or_else(|| Name::new_unchecked("Query")),
+                items: node.body.clone(),
+            },
+        }
+    } else {
+        let mut all = vec!["$representations: [_Any!]!".to_owned()];
+        all.extend(definitions);
+        let _ = write!(
+            text,
+            "({}) {{ _entities(representations: $representations) ",
+            all.join(", ")
+        );
+        write_selections(&mut text, &node.body);
+        text.push_str(" }");
+        let any = Name::new_unchecked("_Entity");
+        FetchStep {
+            graph: node.graph,
+            service: graph.name.clone(),
+            kind,
+            operation: text,
+            variables,
+            requires: Some(SelectionSet {
+                ty: any.clone(),
+                items: node.requires.clone(),
+            }),
+            selections: SelectionSet {
+                ty: any,
+                items: node.body.clone(),
+            },
+        }
+    };
+    let fetch = PlanNode::Fetch(Arc::new(fetch));
+    if node.path.is_empty() {
+        fetch
+    } else {
+        PlanNode::Flatten {
+            path: node.path.clone(),
+            node: Box::new(fetch),
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! Query planning: from a validated operation to a [`QueryPlan`], in two stages:
+//! [`build_fetch_graph`] decides which subgraph resolves each field and where entity jumps
+//! are needed; [`build_query_plan`] arranges the fetches into sequence and parallel steps.
+
+mod build_fetch_graph;
+mod build_query_plan;
+
+use crate::error::PlanError;
+use crate::operation::Operation;
+use crate::plan::QueryPlan;
+use crate::supergraph::Supergraph;
+
+/// Plans an operation over a supergraph.
+pub fn plan(supergraph: &Supergraph, operation: &Operation) -> Result<QueryPlan, PlanError> {
+    let mut graph = build_fetch_graph::FetchGraph::new(supergraph);
+    graph.plan_root(operation.kind, &operation.selection_set)?;
+    Ok(build_query_plan::build_query_plan(
+        supergraph,
+        operation,
+        &graph.nodes,
+    ))
+}

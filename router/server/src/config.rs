@@ -1,0 +1,177 @@
+//! The router's configuration: a YAML file (unknown keys are errors), every entry optional.
+//!
+//! ```yaml
+//! listen: 127.0.0.1:4000
+//! supergraph: schema/supergraph.graphql
+//! subgraphs:
+//!   users: { url: http://users.internal/graphql, timeout_ms: 2000 }
+//! timeouts: { subgraph_ms: 30000 }
+//! plan_cache: { capacity: 1024 }
+//! ```
+
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// The supergraph SDL; `--supergraph` on the command line takes precedence.
+    pub supergraph: Option<PathBuf>,
+    /// Per-subgraph overrides, by subgraph name.
+    pub subgraphs: HashMap<String, SubgraphConfig>,
+    pub timeouts: Timeouts,
+    pub plan_cache: PlanCacheConfig,
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            supergraph: None,
+            subgraphs: HashMap::new(),
+            timeouts: Timeouts::default(),
+            plan_cache: PlanCacheConfig::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubgraphConfig {
+    /// Replaces the URL the supergraph names.
+    pub url: Option<String>,
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Timeouts {
+    /// How long one subgraph request may take.
+    pub subgraph_ms: u64,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            subgraph_ms: 30_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlanCacheConfig {
+    /// How many distinct operations keep their plan.
+    pub capacity: usize,
+}
+
+impl Default for PlanCacheConfig {
+    fn default() -> Self {
+        Self { capacity: 1024 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Deepest selection nesting an operation may have.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 2 * 1024 * 1024,
+            max_depth: 64,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid configuration in {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_yaml::Error,
+    },
+}
+
+impl Config {
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_yaml(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    pub fn from_yaml(text: &str) -> Result<Self, serde_yaml::Error> {
+        if text.trim().is_empty() {
+            return Ok(Self::default());
+        }
+        serde_yaml::from_str(text)
+    }
+
+    /// The timeout for one subgraph.
+    pub fn subgraph_timeout(&self, subgraph: &str) -> Duration {
+        let ms = self
+            .subgraphs
+            .get(subgraph)
+            .and_then(|s| s.timeout_ms)
+            .unwrap_or(self.timeouts.subgraph_ms);
+        Duration::from_millis(ms)
+    }
+
+    /// The URL of one subgraph: the override when there is one, else the supergraph's.
+    pub fn subgraph_url(&self, subgraph: &str, from_supergraph: &str) -> String {
+        self.subgraphs
+            .get(subgraph)
+            .and_then(|s| s.url.clone())
+            .unwrap_or_else(|| from_supergraph.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_overrides_defaults_and_unknown_keys_are_errors() {
+        let config = Config::from_yaml(
+            "listen: 0.0.0.0:8080\nsubgraphs:\n  users: { url: 'http://u', timeout_ms: 5 }\n",
+        )
+        .expect("valid");
+        assert_eq!(config.listen.port(), 8080);
+        assert_eq!(config.subgraph_url("users", "http://x"), "http://u");
+        assert_eq!(config.subgraph_url("other", "http://x"), "http://x");
+        assert_eq!(config.subgraph_timeout("users"), Duration::from_millis(5));
+        assert_eq!(config.subgraph_timeout("other"), Duration::from_secs(30));
+        assert!(Config::from_yaml("lisen: 1").is_err());
+        assert!(Config::from_yaml("subgraphs: { users: { uri: x } }").is_err());
+        assert_eq!(
+            Config::from_yaml("")
+                .expect("empty is fine")
+                .plan_cache
+                .capacity,
+            1024
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! The router: serves a Federation 2 supergraph.
+//!
+//! - [`config`]: the YAML configuration.
+//! - [`server`]: HTTP routes and the server's lifecycle.
+//! - [`pipeline`]: what happens to a request: prepare (parse, validate, plan, cached),
+//!   execute (fetches across subgraphs), shape the response.
+
+pub mod config;
+pub mod pipeline;
+pub mod server;
+
+pub use config::Config;
+pub use server::RouterServer;

@@ -1,0 +1,96 @@
+use anyhow::{Context, bail};
+use router::{Config, RouterServer};
+use std::path::PathBuf;
+
+const USAGE: &str = "usage:
+  router [--supergraph FILE] [--config FILE]
+      serve the supergraph (the config file may name it instead)
+  router plan --supergraph FILE --query FILE [--operation NAME]
+      print the query plan of an operation";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|arg| arg == "--help" || arg == "-h") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    if args.first().map(String::as_str) == Some("plan") {
+        return plan(&args[1..]);
+    }
+    serve(&args).await
+}
+
+/// The value following `flag`, if given.
+fn option(args: &[String], flag: &str) -> anyhow::Result<Option<String>> {
+    match args.iter().position(|arg| arg == flag) {
+        Some(index) => match args.get(index + 1) {
+            Some(value) => Ok(Some(value.clone())),
+            None => bail!("{flag} needs a value\n{USAGE}"),
+        },
+        None => Ok(None),
+    }
+}
+
+fn check_flags(args: &[String], known: &[&str]) -> anyhow::Result<()> {
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if !known.contains(&arg.as_str()) {
+            bail!("unknown argument `{arg}`\n{USAGE}");
+        }
+        iter.next();
+    }
+    Ok(())
+}
+
+async fn serve(args: &[String]) -> anyhow::Result<()> {
+    check_flags(args, &["--supergraph", "--config"])?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ROUTER_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let config = match option(args, "--config")? {
+        Some(path) => Config::from_file(&PathBuf::from(path))?,
+        None => Config::default(),
+    };
+    let supergraph_path = option(args, "--supergraph")?
+        .map(PathBuf::from)
+        .or_else(|| config.supergraph.clone())
+        .context("no supergraph: pass --supergraph FILE or set `supergraph` in the config")?;
+    let sdl = std::fs::read_to_string(&supergraph_path)
+        .with_context(|| format!("cannot read {}", supergraph_path.display()))?;
+    let server = RouterServer::build(&config, &sdl).await?;
+    tracing::info!(port = server.port(), supergraph = %supergraph_path.display(), "router listening");
+    server
+        .run_until(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+fn plan(args: &[String]) -> anyhow::Result<()> {
+    check_flags(args, &["--supergraph", "--query", "--operation"])?;
+    let supergraph_path = option(args, "--supergraph")?.context(USAGE)?;
+    let query_path = option(args, "--query")?.context(USAGE)?;
+    let sdl = std::fs::read_to_string(&supergraph_path)
+        .with_context(|| format!("cannot read {supergraph_path}"))?;
+    let query = std::fs::read_to_string(&query_path)
+        .with_context(|| format!("cannot read {query_path}"))?;
+    let supergraph = federation::Supergraph::parse(&sdl)?;
+    let operation_name = option(args, "--operation")?;
+    match router::pipeline::prepare::prepare(
+        &supergraph,
+        &query,
+        operation_name.as_deref(),
+        usize::MAX,
+    ) {
+        Ok(prepared) => {
+            println!("{}", prepared.plan);
+            Ok(())
+        }
+        Err(err) => bail!("cannot plan the operation: {err:?}"),
+    }
+}

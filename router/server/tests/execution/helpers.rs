@@ -1,0 +1,191 @@
+//! Starting fixture subgraphs and a router in front of them, all on port 0, and counting the
+//! requests each subgraph receives.
+
+use super::subgraphs;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::post;
+use router::RouterServer;
+use router::config::{Config, SubgraphConfig};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What a subgraph received.
+#[derive(Default)]
+pub struct Recorded {
+    bodies: Mutex<Vec<Value>>,
+}
+
+impl Recorded {
+    pub fn count(&self) -> usize {
+        self.bodies.lock().unwrap().len()
+    }
+
+    pub fn bodies(&self) -> Vec<Value> {
+        self.bodies.lock().unwrap().clone()
+    }
+}
+
+/// Serves `schema` at `http://127.0.0.1:<port>/graphql`, recording each request.
+pub async fn spawn_subgraph<E: async_graphql::Executor>(schema: E) -> (String, Arc<Recorded>) {
+    let recorded = Arc::new(Recorded::default());
+    let app = axum::Router::new()
+        .route(
+            "/graphql",
+            post(
+                |State((schema, recorded)): State<(E, Arc<Recorded>)>, body: Bytes| async move {
+                    let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    recorded.bodies.lock().unwrap().push(value.clone());
+                    let request: async_graphql::Request =
+                        serde_json::from_value(value).expect("a GraphQL request");
+                    let response = schema.execute(request).await;
+                    axum::Json(serde_json::to_value(response).unwrap())
+                },
+            ),
+        )
+        .with_state((schema, recorded.clone()));
+    (serve(app).await, recorded)
+}
+
+/// A server answering every request with `body` and `status`.
+pub async fn spawn_garbage(status: u16, body: &'static str) -> String {
+    let app = axum::Router::new().route(
+        "/graphql",
+        post(move || async move { (axum::http::StatusCode::from_u16(status).unwrap(), body) }),
+    );
+    serve(app).await
+}
+
+/// A URL nothing listens on.
+pub async fn closed_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/graphql")
+}
+
+async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}/graphql")
+}
+
+pub fn store_supergraph() -> String {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../federation/tests/fixtures");
+    let header = std::fs::read_to_string(format!("{dir}/join_header.graphql")).unwrap();
+    std::fs::read_to_string(format!("{dir}/store.graphql"))
+        .unwrap()
+        .replace("#include join_header.graphql", &header)
+}
+
+/// The router in front of the store's subgraphs.
+pub struct Store {
+    pub url: String,
+    pub client: reqwest::Client,
+    pub recorded: HashMap<&'static str, Arc<Recorded>>,
+    pub pipeline: Arc<router::pipeline::Pipeline>,
+}
+
+pub const SUBGRAPHS: [&str; 4] = ["accounts", "inventory", "products", "reviews"];
+
+impl Store {
+    pub async fn start() -> Self {
+        Self::start_with(HashMap::new(), |_| {}).await
+    }
+
+    /// Starts the store with some subgraphs replaced by other URLs, and the config adjusted.
+    pub async fn start_with(
+        replaced: HashMap<&'static str, String>,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ..Config::default()
+        };
+        let mut recorded = HashMap::new();
+        for name in SUBGRAPHS {
+            let url = match replaced.get(name) {
+                Some(url) => url.clone(),
+                None => {
+                    let (url, record) = match name {
+                        "accounts" => spawn_subgraph(subgraphs::accounts()).await,
+                        "inventory" => spawn_subgraph(subgraphs::inventory()).await,
+                        "products" => spawn_subgraph(subgraphs::products_schema()).await,
+                        _ => spawn_subgraph(subgraphs::reviews()).await,
+                    };
+                    recorded.insert(name, record);
+                    url
+                }
+            };
+            config.subgraphs.insert(
+                name.to_owned(),
+                SubgraphConfig {
+                    url: Some(url),
+                    timeout_ms: None,
+                },
+            );
+        }
+        configure(&mut config);
+        let server = RouterServer::build(&config, &store_supergraph())
+            .await
+            .expect("router starts");
+        let url = format!("http://127.0.0.1:{}/graphql", server.port());
+        let pipeline = server.pipeline();
+        tokio::spawn(server.run_until(std::future::pending()));
+        Self {
+            url,
+            client: reqwest::Client::new(),
+            recorded,
+            pipeline,
+        }
+    }
+
+    /// Sends an operation; returns the HTTP status and the body.
+    pub async fn send(&self, query: &str, variables: Value) -> (u16, Value) {
+        self.send_raw(json!({ "query": query, "variables": variables }).to_string())
+            .await
+    }
+
+    pub async fn query(&self, query: &str) -> Value {
+        let (status, body) = self.send(query, json!({})).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    pub async fn send_raw(&self, body: String) -> (u16, Value) {
+        let response = self
+            .client
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("router answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON"))
+    }
+
+    /// How many requests each subgraph received, by name (only those that got any).
+    pub fn counts(&self) -> HashMap<&'static str, usize> {
+        self.recorded
+            .iter()
+            .map(|(name, recorded)| (*name, recorded.count()))
+            .filter(|(_, count)| *count > 0)
+            .collect()
+    }
+
+    pub fn bodies(&self, subgraph: &str) -> Vec<Value> {
+        self.recorded[subgraph].bodies()
+    }
+}
+
+pub fn counts(pairs: &[(&'static str, usize)]) -> HashMap<&'static str, usize> {
+    pairs.iter().copied().collect()
+}
+
+pub fn slow(delay: Duration) -> impl Future<Output = (String, Arc<Recorded>)> {
+    spawn_subgraph(subgraphs::slow_reviews(delay))
+}

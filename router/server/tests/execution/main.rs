@@ -1,0 +1,7 @@
+//! The router in front of real (in-process) subgraphs over HTTP: exact answers and the number
+//! of requests each subgraph received.
+
+mod bad_input;
+mod features;
+mod helpers;
+mod subgraphs;
