@@ -18,6 +18,11 @@ fn store() -> &'static Supergraph {
     STORE.get_or_init(|| Supergraph::parse(&fixture("store")).expect("valid supergraph"))
 }
 
+fn media() -> &'static Supergraph {
+    static MEDIA: OnceLock<Supergraph> = OnceLock::new();
+    MEDIA.get_or_init(|| Supergraph::parse(&fixture("media")).expect("valid supergraph"))
+}
+
 fn plan(supergraph: &Supergraph, query: &str) -> String {
     let document = ExecutableDocument::parse_and_validate(&supergraph.api, query, "query.graphql")
         .unwrap_or_else(|err| panic!("invalid query: {}", err.errors));
@@ -100,5 +105,83 @@ mod operations {
     store_plan!(
         inline_fragments_on_the_same_type_are_flattened,
         "{ topProducts { ... on Product { name } ... { inStock } } }"
+    );
+}
+
+/// Snapshot of the plan of `query` over the media supergraph.
+macro_rules! media_plan {
+    ($name:ident, $query:expr) => {
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(stringify!($name), plan(media(), $query), $query);
+        }
+    };
+}
+
+mod keys {
+    use super::*;
+    media_plan!(
+        a_jump_uses_the_key_the_target_resolves,
+        "{ featured { title price { amount } likes } }"
+    );
+    media_plan!(
+        compound_keys_travel_whole,
+        "{ offer(sku: \"a\", region: \"eu\") { amount rating } }"
+    );
+    media_plan!(
+        nested_keys_select_their_subfields,
+        "{ offer(sku: \"a\", region: \"eu\") { seller { handle followers } } }"
+    );
+    media_plan!(
+        non_resolvable_keys_are_never_jump_targets,
+        "{ search(text: \"x\") { ... on Book { title likes } } }"
+    );
+}
+
+mod shareable_and_override {
+    use super::*;
+    media_plan!(
+        a_shareable_root_field_goes_where_the_selection_resolves,
+        "{ featured { price { amount currency } } }"
+    );
+    media_plan!(
+        a_shareable_field_is_taken_from_the_current_subgraph,
+        "{ search(text: \"x\") { ... on Movie { title } } }"
+    );
+    media_plan!(
+        an_overridden_field_goes_to_the_overriding_subgraph,
+        "{ featured { title rank } }"
+    );
+}
+
+mod abstract_types {
+    use super::*;
+    media_plan!(
+        interface_fields_one_subgraph_resolves_stay_on_the_interface,
+        "{ media { id title } }"
+    );
+    media_plan!(
+        type_conditions_needing_other_subgraphs_split_by_type,
+        "{ media { title ... on Book { price { amount } } ... on Movie { likes } } }"
+    );
+    media_plan!(
+        union_members_are_planned_per_type,
+        "{ search(text: \"x\") { __typename ... on Author { name } ... on Book { title likes } ... on Movie { likes } } }"
+    );
+    media_plan!(
+        fragments_on_the_interface_inside_a_union,
+        "{ search(text: \"x\") { ... on Media { id title } } }"
+    );
+}
+
+mod requirements {
+    use super::*;
+    media_plan!(
+        requirements_from_another_jump_add_a_step,
+        "{ featured { recommendation } }"
+    );
+    media_plan!(
+        requirements_with_fragments_and_field_arguments,
+        "{ media { ... on Movie { blurb(style: \"long\") } } }"
     );
 }

@@ -30,6 +30,7 @@ pub(crate) struct FetchNode {
     pub for_requires: bool,
 }
 
+#[derive(Clone)]
 pub(crate) struct FetchGraph<'a> {
     supergraph: &'a Supergraph,
     pub nodes: Vec<FetchNode>,
@@ -40,6 +41,8 @@ pub(crate) struct FetchGraph<'a> {
 
 /// Guards against supergraphs whose keys lead in circles.
 const MAX_JUMP_DEPTH: usize = 64;
+/// How many ways to make one jump are tried before the cheapest is kept.
+const MAX_TRIALS: usize = 4;
 
 impl<'a> FetchGraph<'a> {
     pub fn new(supergraph: &'a Supergraph) -> Self {
@@ -70,7 +73,7 @@ impl<'a> FetchGraph<'a> {
                 // Answered by the router itself.
                 continue;
             }
-            let graph = self.choose_root_graph(root_type, &field, previous_root)?;
+            let graph = self.choose_root_graph(kind, root_type, &field, previous_root)?;
             let node = match kind {
                 // Mutation fields run in order: only consecutive ones share a fetch.
                 OperationType::Mutation => match previous_root {
@@ -116,75 +119,69 @@ impl<'a> FetchGraph<'a> {
         self.nodes.len() - 1
     }
 
-    /// The subgraph for a root field: the one resolving most of its selection itself.
+    /// The subgraph for a root field: when several resolve it, the one whose plan takes the
+    /// fewest sequential steps, then the fewest fetches (each tried on a copy of the graph).
     fn choose_root_graph(
         &self,
+        kind: OperationType,
         root_type: &Name,
         field: &Field,
         previous: Option<NodeId>,
     ) -> Result<GraphId, PlanError> {
         let candidates = self.supergraph.graphs_resolving(root_type, &field.name);
-        let scored = candidates.iter().map(|&graph| {
-            let score = self.local_score(
+        let unplannable = || PlanError::Unplannable {
+            path: field.response_key().to_string(),
+            reason: format!("no subgraph resolves {root_type}.{}", field.name),
+        };
+        if candidates.len() <= 1 {
+            return candidates.first().copied().ok_or_else(unplannable);
+        }
+        let mut best: Option<((usize, usize, GraphId), GraphId)> = None;
+        for graph in candidates {
+            let mut trial = self.clone();
+            let node = trial.push_node(FetchNode {
                 graph,
-                root_type,
-                std::slice::from_ref(&Selection::Field(field.clone())),
-                None,
-            );
-            let reuses = self
+                root: Some(kind),
+                path: Vec::new(),
+                requires: Vec::new(),
+                body: Vec::new(),
+                deps: Vec::new(),
+                for_requires: false,
+            });
+            let mut body = Vec::new();
+            if trial
+                .plan_field(node, root_type, field, &Vec::new(), &mut body, None)
+                .is_err()
+            {
+                continue;
+            }
+            // Sharing an existing root fetch saves a request.
+            let shares = self
                 .nodes
                 .iter()
-                .any(|node| node.root.is_some() && node.graph == graph)
-                || previous.is_some_and(|node| self.nodes[node].graph == graph);
-            (graph, score, reuses)
-        });
-        scored
-            .max_by(|a, b| a.1.cmp(&b.1).then(a.2.cmp(&b.2)).then(b.0.cmp(&a.0)))
-            .map(|(graph, _, _)| graph)
-            .ok_or_else(|| PlanError::Unplannable {
-                path: field.response_key().to_string(),
-                reason: format!("no subgraph resolves {root_type}.{}", field.name),
-            })
-    }
-
-    /// How many fields of `items` `graph` resolves without leaving itself.
-    fn local_score(
-        &self,
-        graph: GraphId,
-        ty: &Name,
-        items: &[Selection],
-        provided: Option<&SelectionSet>,
-    ) -> usize {
-        let mut score = 0;
-        for item in items {
-            match item {
-                Selection::Field(field) => {
-                    let provided_here = provided_field(provided, &field.name);
-                    let resolution = self.supergraph.field_in_graph(ty, &field.name, graph);
-                    if provided_here.is_none() && resolution.is_none_or(|r| r.requires.is_some()) {
-                        continue;
-                    }
-                    score += 1;
-                    if let Some(selection_set) = &field.selection_set {
-                        let child_provided = provided_here
-                            .and_then(|f| f.selection_set.as_ref())
-                            .or(resolution.and_then(|r| r.provides));
-                        score += self.local_score(
-                            graph,
-                            &selection_set.ty,
-                            &selection_set.items,
-                            child_provided,
-                        );
-                    }
-                }
-                Selection::Fragment(fragment) => {
-                    let condition = fragment.type_condition.as_ref().unwrap_or(ty);
-                    score +=
-                        self.local_score(graph, condition, &fragment.selection_set.items, provided);
-                }
+                .any(|n| n.root.is_some() && n.graph == graph)
+                || previous.is_some_and(|p| self.nodes[p].graph == graph);
+            let (steps, fetches) = trial.cost();
+            let cost = (steps, fetches - usize::from(shares), graph);
+            if best.is_none_or(|(current, _)| cost < current) {
+                best = Some((cost, graph));
             }
         }
-        score
+        best.map(|(_, graph)| graph).ok_or_else(unplannable)
+    }
+
+    /// The longest chain of dependent fetches, and the number of fetches.
+    fn cost(&self) -> (usize, usize) {
+        let mut level = vec![0usize; self.nodes.len()];
+        for id in 0..self.nodes.len() {
+            level[id] = self.nodes[id]
+                .deps
+                .iter()
+                .map(|&dep| level[dep] + 1)
+                .max()
+                .unwrap_or(0);
+        }
+        (level.iter().max().map_or(0, |l| l + 1), self.nodes.len())
     }
 
     /// Whether `graph` resolves all of `items` on `ty` by itself, for every type the object
@@ -429,28 +426,25 @@ impl<'a> FetchGraph<'a> {
                 .filter(|graph| *graph != from_graph)
                 .collect(),
         };
-        // A key the current subgraph can give directly is best; any resolvable key will do
-        // when its fields can be fetched first.
-        let mut choice = None;
+        // Keys the current subgraph gives directly come first; any resolvable key will do
+        // when its fields can be fetched first. With several options, each is tried on a
+        // copy of the graph and the cheapest plan wins.
+        let mut choices: Vec<(GraphId, SelectionSet)> = Vec::new();
         for direct in [true, false] {
             for &graph in &candidates {
                 for key in self.supergraph.resolvable_keys(ty, graph) {
-                    if !direct
-                        || self.resolves_locally(from_graph, ty, &key.selection.items, provided)
-                    {
-                        choice = Some((graph, key.selection.clone()));
-                        break;
+                    let local =
+                        self.resolves_locally(from_graph, ty, &key.selection.items, provided);
+                    if local == direct {
+                        choices.push((graph, key.selection.clone()));
                     }
                 }
-                if choice.is_some() {
-                    break;
-                }
             }
-            if choice.is_some() {
+            if !choices.is_empty() {
                 break;
             }
         }
-        let Some((graph, key)) = choice else {
+        if choices.is_empty() {
             self.depth -= 1;
             return Err(unplannable(if candidates.is_empty() {
                 format!("no subgraph resolves {ty}.{}", field.name)
@@ -460,7 +454,41 @@ impl<'a> FetchGraph<'a> {
                     field.name
                 )
             }));
-        };
+        }
+        let mut choice = 0;
+        if choices.len() > 1 {
+            let mut best: Option<(usize, usize)> = None;
+            for (index, (graph, key)) in choices.iter().enumerate().take(MAX_TRIALS) {
+                let mut trial = self.clone();
+                let mut trial_out = out.clone();
+                let tried =
+                    trial.jump_to(from, ty, field, path, &mut trial_out, provided, *graph, key);
+                if tried.is_ok() && best.is_none_or(|current| trial.cost() < (current.0, current.1))
+                {
+                    best = Some(trial.cost());
+                    choice = index;
+                }
+            }
+        }
+        let (graph, key) = choices.swap_remove(choice);
+        let result = self.jump_to(from, ty, field, path, out, provided, graph, &key);
+        self.depth -= 1;
+        result
+    }
+
+    /// [`jump`](Self::jump) to `graph` by `key`.
+    #[allow(clippy::too_many_arguments)]
+    fn jump_to(
+        &mut self,
+        from: NodeId,
+        ty: &Name,
+        field: &Field,
+        path: &ResponsePath,
+        out: &mut Vec<Selection>,
+        provided: Option<&SelectionSet>,
+        graph: GraphId,
+        key: &SelectionSet,
+    ) -> Result<(), PlanError> {
         let resolution = self.supergraph.field_in_graph(ty, &field.name, graph);
         let requires = resolution.and_then(|r| r.requires).cloned();
         let provides = resolution.and_then(|r| r.provides).cloned();
@@ -468,15 +496,9 @@ impl<'a> FetchGraph<'a> {
         // The current fetch (and, for what it cannot give, earlier jumps) supplies the key
         // and the required fields.
         let mark = self.touched.len();
-        let result = self
-            .plan_items(from, ty, &key.items, path, out, provided)
-            .and_then(|()| match &requires {
-                Some(requires) => self.plan_items(from, ty, &requires.items, path, out, provided),
-                None => Ok(()),
-            });
-        if let Err(err) = result {
-            self.depth -= 1;
-            return Err(err);
+        self.plan_items(from, ty, &key.items, path, out, provided)?;
+        if let Some(requires) = &requires {
+            self.plan_items(from, ty, &requires.items, path, out, provided)?;
         }
         merge_selection(out, typename());
         let mut deps = vec![from];
@@ -503,7 +525,6 @@ impl<'a> FetchGraph<'a> {
         let result = self.emit_local(target, field, path, &mut items, provides.as_ref());
         merge_selection(&mut body, on_type(ty, items));
         self.nodes[target].body = body;
-        self.depth -= 1;
         result
     }
 

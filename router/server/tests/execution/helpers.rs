@@ -1,7 +1,7 @@
 //! Starting fixture subgraphs and a router in front of them, all on port 0, and counting the
 //! requests each subgraph receives.
 
-use super::subgraphs;
+use super::{media_subgraphs, subgraphs};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::routing::post;
@@ -73,10 +73,11 @@ async fn serve(app: axum::Router) -> String {
     format!("http://{address}/graphql")
 }
 
-pub fn store_supergraph() -> String {
+/// A supergraph from the planner's fixtures.
+pub fn fixture(name: &str) -> String {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../federation/tests/fixtures");
     let header = std::fs::read_to_string(format!("{dir}/join_header.graphql")).unwrap();
-    std::fs::read_to_string(format!("{dir}/store.graphql"))
+    std::fs::read_to_string(format!("{dir}/{name}.graphql"))
         .unwrap()
         .replace("#include join_header.graphql", &header)
 }
@@ -101,14 +102,10 @@ impl Store {
         replaced: HashMap<&'static str, String>,
         configure: impl FnOnce(&mut Config),
     ) -> Self {
-        let mut config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            ..Config::default()
-        };
-        let mut recorded = HashMap::new();
+        let mut subgraphs = Vec::new();
         for name in SUBGRAPHS {
-            let url = match replaced.get(name) {
-                Some(url) => url.clone(),
+            let spawned = match replaced.get(name) {
+                Some(url) => (url.clone(), None),
                 None => {
                     let (url, record) = match name {
                         "accounts" => spawn_subgraph(subgraphs::accounts()).await,
@@ -116,10 +113,44 @@ impl Store {
                         "products" => spawn_subgraph(subgraphs::products_schema()).await,
                         _ => spawn_subgraph(subgraphs::reviews()).await,
                     };
-                    recorded.insert(name, record);
-                    url
+                    (url, Some(record))
                 }
             };
+            subgraphs.push((name, spawned.0, spawned.1));
+        }
+        Self::start_fixture("store", subgraphs, configure).await
+    }
+
+    /// The router in front of the media fixture's subgraphs.
+    pub async fn media() -> Self {
+        let mut subgraphs = Vec::new();
+        for name in ["catalog", "pricing", "search", "social"] {
+            let (url, record) = match name {
+                "catalog" => spawn_subgraph(media_subgraphs::catalog()).await,
+                "pricing" => spawn_subgraph(media_subgraphs::pricing()).await,
+                "search" => spawn_subgraph(media_subgraphs::search()).await,
+                _ => spawn_subgraph(media_subgraphs::social()).await,
+            };
+            subgraphs.push((name, url, Some(record)));
+        }
+        Self::start_fixture("media", subgraphs, |_| {}).await
+    }
+
+    /// A router for the supergraph `fixture`, its subgraphs at the given URLs.
+    pub async fn start_fixture(
+        fixture_name: &str,
+        subgraphs: Vec<(&'static str, String, Option<Arc<Recorded>>)>,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ..Config::default()
+        };
+        let mut recorded = HashMap::new();
+        for (name, url, record) in subgraphs {
+            if let Some(record) = record {
+                recorded.insert(name, record);
+            }
             config.subgraphs.insert(
                 name.to_owned(),
                 SubgraphConfig {
@@ -129,7 +160,7 @@ impl Store {
             );
         }
         configure(&mut config);
-        let server = RouterServer::build(&config, &store_supergraph())
+        let server = RouterServer::build(&config, &fixture(fixture_name))
             .await
             .expect("router starts");
         let url = format!("http://127.0.0.1:{}/graphql", server.port());

@@ -4,4 +4,6 @@
 mod bad_input;
 mod features;
 mod helpers;
+mod media;
+mod media_subgraphs;
 mod subgraphs;
