@@ -515,6 +515,23 @@ fn read_type(
                 }
             }
         }
+        // Federation 1 subgraphs mark the key fields of the types they extend `@external`,
+        // yet always return them in references: a key field is resolvable where it is a key.
+        for source in sources.iter_mut().filter(|source| source.external) {
+            let is_key_field = info
+                .graphs
+                .iter()
+                .filter(|t| t.graph == source.graph)
+                .flat_map(|t| &t.keys)
+                .any(|key| {
+                    key.selection.items.iter().any(|item| {
+                        matches!(item, crate::operation::Selection::Field(f) if f.name == *field_name)
+                    })
+                });
+            if is_key_field {
+                source.external = false;
+            }
+        }
         let has_graph_fields = directives
             .iter()
             .any(|d| d.specified_argument_by_name("graph").is_some());

@@ -185,3 +185,18 @@ mod requirements {
         "{ media { ... on Movie { blurb(style: \"long\") } } }"
     );
 }
+
+mod federation_1 {
+    use super::*;
+
+    fn fed1() -> &'static Supergraph {
+        static FED1: OnceLock<Supergraph> = OnceLock::new();
+        FED1.get_or_init(|| Supergraph::parse(&fixture("fed1")).expect("valid supergraph"))
+    }
+
+    #[test]
+    fn external_key_fields_of_extended_types_still_resolve_where_they_are_keys() {
+        let query = "{ latestReviews { body author { id name reviews { body } } } }";
+        insta::assert_snapshot!("fed1_external_keys", plan(fed1(), query), query);
+    }
+}

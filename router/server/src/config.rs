@@ -7,6 +7,7 @@
 //!   users: { url: http://users.internal/graphql, timeout_ms: 2000 }
 //! timeouts: { subgraph_ms: 30000 }
 //! plan_cache: { capacity: 1024 }
+//! deduplication: { inbound: true, outbound: true }
 //! ```
 
 use serde::Deserialize;
@@ -26,6 +27,27 @@ pub struct Config {
     pub timeouts: Timeouts,
     pub plan_cache: PlanCacheConfig,
     pub limits: Limits,
+    pub deduplication: Deduplication,
+}
+
+/// Collapsing identical work in flight into one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Deduplication {
+    /// Identical queries (same operation, variables and forwarded headers) arriving while
+    /// one is executing share its execution and its answer. Mutations never do.
+    pub inbound: bool,
+    /// Identical subgraph requests in flight at once are sent once.
+    pub outbound: bool,
+}
+
+impl Default for Deduplication {
+    fn default() -> Self {
+        Self {
+            inbound: true,
+            outbound: true,
+        }
+    }
 }
 
 impl Default for Config {
@@ -37,6 +59,7 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             plan_cache: PlanCacheConfig::default(),
             limits: Limits::default(),
+            deduplication: Deduplication::default(),
         }
     }
 }

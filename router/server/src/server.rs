@@ -111,9 +111,14 @@ async fn graphql(
                 .map(|value| (HeaderName::from_static(name), value.clone()))
         })
         .collect();
-    let response = pipeline.execute(request, &forwarded).await;
+    let response = pipeline.execute(request, forwarded).await;
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    json_response(status, &response.body)
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        response.body.clone(),
+    )
+        .into_response()
 }
 
 fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {

@@ -135,7 +135,11 @@ impl<'a> Execution<'a> {
         body.insert("query".to_owned(), Value::String(fetch.operation.clone()));
         body.insert("variables".to_owned(), Value::Object(variables));
         let body = serde_json::to_vec(&Value::Object(body)).unwrap_or_default();
-        let result = self.client.send(subgraph, body, self.headers).await;
+        let shareable = fetch.kind == apollo_compiler::ast::OperationType::Query;
+        let result = self
+            .client
+            .send(subgraph, body, self.headers, shareable)
+            .await;
 
         let mut state = self.lock();
         let response = match result {

@@ -8,16 +8,23 @@ pub mod fetch;
 pub mod prepare;
 
 use crate::config::Config;
-use apollo_compiler::response::GraphQLError;
+use apollo_compiler::ast::OperationType;
+use apollo_compiler::response::{GraphQLError, JsonMap};
+use apollo_compiler::validation::Valid;
+use axum::body::Bytes;
 use execute::Execution;
 use federation::Supergraph;
 use federation::response::{ResponseError, shape};
 use fetch::{Subgraph, SubgraphClient};
-use prepare::{PlanCache, PrepareError};
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use prepare::{PlanCache, PrepareError, Prepared};
 use reqwest::header::{HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex};
 
 /// A GraphQL-over-HTTP request body.
 #[derive(Debug, Deserialize)]
@@ -31,12 +38,24 @@ pub struct GraphqlRequest {
     pub extensions: Option<Value>,
 }
 
-/// What the HTTP layer sends back.
+/// What the HTTP layer sends back: a status and a serialized GraphQL response.
+#[derive(Debug)]
 pub struct GraphqlResponse {
     /// 200, or 400 for requests that could not be executed at all.
     pub status: u16,
-    pub body: Value,
+    pub body: Bytes,
 }
+
+impl GraphqlResponse {
+    fn json(status: u16, body: &Value) -> Self {
+        Self {
+            status,
+            body: Bytes::from(serde_json::to_vec(body).unwrap_or_default()),
+        }
+    }
+}
+
+type SharedResponse = Shared<BoxFuture<'static, Arc<GraphqlResponse>>>;
 
 /// Everything needed to serve one supergraph.
 pub struct Pipeline {
@@ -45,6 +64,8 @@ pub struct Pipeline {
     client: SubgraphClient,
     cache: PlanCache,
     max_depth: usize,
+    /// Queries executing now, by content, when identical ones share an execution.
+    in_flight: Option<Mutex<HashMap<u64, SharedResponse>>>,
 }
 
 impl Pipeline {
@@ -61,9 +82,10 @@ impl Pipeline {
         Self {
             supergraph: Arc::new(supergraph),
             subgraphs,
-            client: SubgraphClient::new(),
+            client: SubgraphClient::new(config.deduplication.outbound),
             cache: PlanCache::new(config.plan_cache.capacity),
             max_depth: config.limits.max_depth,
+            in_flight: config.deduplication.inbound.then(Default::default),
         }
     }
 
@@ -73,83 +95,137 @@ impl Pipeline {
 
     /// Runs one GraphQL request; `headers` are forwarded to the subgraphs.
     pub async fn execute(
-        &self,
+        self: &Arc<Self>,
         request: GraphqlRequest,
-        headers: &[(HeaderName, HeaderValue)],
-    ) -> GraphqlResponse {
+        headers: Vec<(HeaderName, HeaderValue)>,
+    ) -> Arc<GraphqlResponse> {
         let Some(query) = request.query.filter(|q| !q.trim().is_empty()) else {
-            return request_error(
+            return Arc::new(request_error(
                 "GRAPHQL_PARSE_FAILED",
                 vec![plain("the request has no query")],
-            );
+            ));
         };
+        let operation_name = request.operation_name;
         let prepared = match self.cache.get_or_prepare(
             &self.supergraph,
             &query,
-            request.operation_name.as_deref(),
+            operation_name.as_deref(),
             self.max_depth,
         ) {
             Ok(prepared) => prepared,
             Err(PrepareError::Parse(errors)) => {
-                return request_error("GRAPHQL_PARSE_FAILED", errors);
+                return Arc::new(request_error("GRAPHQL_PARSE_FAILED", errors));
             }
             Err(PrepareError::Validation(errors)) => {
-                return request_error("GRAPHQL_VALIDATION_FAILED", errors);
+                return Arc::new(request_error("GRAPHQL_VALIDATION_FAILED", errors));
             }
             Err(PrepareError::Plan(err)) => {
                 tracing::error!(cause = %err, "cannot plan an operation");
-                return GraphqlResponse {
-                    status: 500,
-                    body: errors_body("INTERNAL_SERVER_ERROR", vec![plain(&err.to_string())]),
-                };
+                let body = errors_body("INTERNAL_SERVER_ERROR", vec![plain(&err.to_string())]);
+                return Arc::new(GraphqlResponse::json(500, &body));
             }
         };
-        let operation = match prepared
-            .document
-            .operations
-            .get(request.operation_name.as_deref())
-        {
-            Ok(operation) => operation,
-            Err(_) => {
-                return request_error(
-                    "GRAPHQL_VALIDATION_FAILED",
-                    vec![plain("no such operation")],
-                );
-            }
+        let Ok(operation) = prepared.document.operations.get(operation_name.as_deref()) else {
+            return Arc::new(request_error(
+                "GRAPHQL_VALIDATION_FAILED",
+                vec![plain("no such operation")],
+            ));
         };
-        if operation.operation_type == apollo_compiler::ast::OperationType::Subscription {
-            return request_error(
+        if operation.operation_type == OperationType::Subscription {
+            return Arc::new(request_error(
                 "GRAPHQL_VALIDATION_FAILED",
                 vec![plain(
                     "subscriptions are served over WebSocket, not HTTP POST",
                 )],
-            );
+            ));
         }
-        let raw_variables = to_bytes_map(request.variables.unwrap_or_default());
-        let variables = match apollo_compiler::request::coerce_variable_values(
-            &self.supergraph.api,
-            operation,
-            &raw_variables,
-        ) {
-            Ok(variables) => variables,
-            Err(err) => {
-                return request_error(
-                    "BAD_USER_INPUT",
-                    vec![err.to_graphql_error(&prepared.document.sources)],
-                );
+        let raw_variables = request.variables.unwrap_or_default();
+        let variables = if operation.variables.is_empty() {
+            None
+        } else {
+            match apollo_compiler::request::coerce_variable_values(
+                &self.supergraph.api,
+                operation,
+                &to_bytes_map(raw_variables.clone()),
+            ) {
+                Ok(variables) => Some(variables),
+                Err(err) => {
+                    return Arc::new(request_error(
+                        "BAD_USER_INPUT",
+                        vec![err.to_graphql_error(&prepared.document.sources)],
+                    ));
+                }
             }
         };
-        let variables_json = from_bytes_map(variables.clone().into_inner());
+        let is_query = operation.operation_type == OperationType::Query;
+        // Identical queries (text, variables, forwarded headers) in flight share one execution.
+        let key = {
+            let mut hasher = DefaultHasher::new();
+            query.hash(&mut hasher);
+            operation_name.hash(&mut hasher);
+            Value::Object(raw_variables).to_string().hash(&mut hasher);
+            for (name, value) in &headers {
+                name.as_str().hash(&mut hasher);
+                value.as_bytes().hash(&mut hasher);
+            }
+            hasher.finish()
+        };
 
+        let this = self.clone();
+        let run = async move {
+            Arc::new(
+                this.run(&prepared, operation_name.as_deref(), variables, &headers)
+                    .await,
+            )
+        };
+        let Some(in_flight) = self.in_flight.as_ref().filter(|_| is_query) else {
+            return run.await;
+        };
+        let shared = {
+            let mut map = in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            map.entry(key)
+                .or_insert_with(|| {
+                    let this = self.clone();
+                    async move {
+                        let response = run.await;
+                        if let Some(in_flight) = &this.in_flight {
+                            in_flight
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .remove(&key);
+                        }
+                        response
+                    }
+                    .boxed()
+                    .shared()
+                })
+                .clone()
+        };
+        shared.await
+    }
+
+    async fn run(
+        &self,
+        prepared: &Prepared,
+        operation_name: Option<&str>,
+        variables: Option<Valid<JsonMap>>,
+        headers: &[(HeaderName, HeaderValue)],
+    ) -> GraphqlResponse {
+        let variables_json = variables
+            .as_ref()
+            .map(|v| from_bytes_map(v.clone().into_inner()))
+            .unwrap_or_default();
         let mut initial = Map::new();
-        let mut errors: Vec<ResponseError> = Vec::new();
-        if prepared.introspection {
+        if prepared.introspection
+            && let Ok(operation) = prepared.document.operations.get(operation_name)
+        {
+            let empty = Valid::assume_valid(JsonMap::new());
             match apollo_compiler::introspection::partial_execute(
                 &self.supergraph.api,
                 &self.supergraph.api_implementers,
                 &prepared.document,
                 operation,
-                &variables,
+                variables.as_ref().unwrap_or(&empty),
             ) {
                 Ok(response) => {
                     if let Some(data) = response.data {
@@ -175,7 +251,7 @@ impl Pipeline {
         )
         .run(&prepared.plan)
         .await;
-        errors.extend(executed.errors);
+        let mut errors = executed.errors;
         let data = shape(
             &self.supergraph,
             &prepared.operation.selection_set,
@@ -191,10 +267,7 @@ impl Pipeline {
                 Value::Array(errors.iter().map(ResponseError::to_json).collect()),
             );
         }
-        GraphqlResponse {
-            status: 200,
-            body: Value::Object(body),
-        }
+        GraphqlResponse::json(200, &Value::Object(body))
     }
 }
 
@@ -209,10 +282,7 @@ fn plain(message: &str) -> GraphQLError {
 
 /// A request error: nothing was executed, there is no `data`.
 fn request_error(code: &str, errors: Vec<GraphQLError>) -> GraphqlResponse {
-    GraphqlResponse {
-        status: 400,
-        body: errors_body(code, errors),
-    }
+    GraphqlResponse::json(400, &errors_body(code, errors))
 }
 
 fn errors_body(code: &str, errors: Vec<GraphQLError>) -> Value {
