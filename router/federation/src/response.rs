@@ -56,136 +56,207 @@ impl ResponseError {
 /// nullable position.
 struct NullBubble;
 
-struct Shaper<'a> {
+/// One step of the path being shaped, borrowed from the operation while shaping.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl Step<'_> {
+    fn owned(self) -> PathSegment {
+        match self {
+            Self::Key(key) => PathSegment::Key(key.to_owned()),
+            Self::Index(index) => PathSegment::Index(index),
+        }
+    }
+
+    fn matches(self, segment: &PathSegment) -> bool {
+        match (self, segment) {
+            (Self::Key(key), PathSegment::Key(other)) => key == other,
+            (Self::Index(index), PathSegment::Index(other)) => index == *other,
+            _ => false,
+        }
+    }
+}
+
+struct Shaper<'a, 'o> {
     supergraph: &'a Supergraph,
     variables: &'a Map<String, Value>,
     errors: &'a mut Vec<ResponseError>,
-    path: Vec<PathSegment>,
+    path: Vec<Step<'a>>,
+    out: &'o mut Vec<u8>,
 }
 
-/// Shapes `data` (the merged subgraph data, `None` when no subgraph answered the root) along
-/// the operation's `selection_set`. Adds an error for each non-null violation that no
-/// subgraph error explains already. Returns the response's `data` (`Value::Null` when null
-/// reached the root).
+/// Writes the response's `data` (JSON) to `out`: `data` (the merged subgraph data) shaped
+/// along the operation's `selection_set`, or `null` when a null reached the root. Adds an
+/// error for each non-null violation that no subgraph error explains already.
 pub fn shape(
     supergraph: &Supergraph,
     selection_set: &SelectionSet,
     variables: &Map<String, Value>,
     data: &Map<String, Value>,
     errors: &mut Vec<ResponseError>,
-) -> Value {
+    out: &mut Vec<u8>,
+) {
+    let start = out.len();
     let mut shaper = Shaper {
         supergraph,
         variables,
         errors,
         path: Vec::new(),
+        out,
     };
-    match shaper.object(&selection_set.ty, &[&selection_set.items], data) {
-        Ok(object) => Value::Object(object),
-        Err(NullBubble) => Value::Null,
+    let sets = [&selection_set.items];
+    if shaper.object(&selection_set.ty, &sets, data).is_err() {
+        shaper.out.truncate(start);
+        shaper.out.extend_from_slice(b"null");
     }
 }
 
-impl Shaper<'_> {
+impl<'a> Shaper<'a, '_> {
     fn object(
         &mut self,
-        static_type: &str,
-        sets: &[&Vec<Selection>],
-        source: &Map<String, Value>,
-    ) -> Result<Map<String, Value>, NullBubble> {
+        static_type: &'a str,
+        sets: &[&'a Vec<Selection>],
+        source: &'a Map<String, Value>,
+    ) -> Result<(), NullBubble> {
         let runtime_type = source
             .get("__typename")
             .and_then(Value::as_str)
-            .unwrap_or(static_type)
-            .to_owned();
-        let mut grouped: IndexMap<&str, Vec<&Field>> = IndexMap::new();
-        for items in sets {
-            self.collect_fields(&runtime_type, items, &mut grouped);
-        }
-        let mut out = Map::with_capacity(grouped.len());
-        for (key, fields) in grouped {
-            let field = fields[0];
-            if field.name == "__typename" {
-                out.insert(key.to_owned(), Value::String(runtime_type.clone()));
-                continue;
+            .unwrap_or(static_type);
+        self.out.push(b'{');
+        if let [items] = sets
+            && is_plain(items)
+        {
+            // The common case: fields only, each once, no directives.
+            for (index, item) in items.iter().enumerate() {
+                if let Selection::Field(field) = item {
+                    self.field(index == 0, runtime_type, &[field], source)?;
+                }
             }
-            self.path.push(PathSegment::Key(key.to_owned()));
-            let value = source.get(key).unwrap_or(&Value::Null);
-            let result = self.value(&field.ty, &fields, value, &runtime_type);
-            self.path.pop();
-            match result {
-                Ok(value) => {
-                    out.insert(key.to_owned(), value);
-                }
-                Err(NullBubble) if !field.ty.is_non_null() => {
-                    out.insert(key.to_owned(), Value::Null);
-                }
-                Err(NullBubble) => return Err(NullBubble),
+        } else {
+            let mut grouped: IndexMap<&'a str, Vec<&'a Field>> = IndexMap::new();
+            for items in sets {
+                self.collect_fields(runtime_type, items, &mut grouped);
+            }
+            for (index, fields) in grouped.values().enumerate() {
+                self.field(index == 0, runtime_type, fields, source)?;
             }
         }
-        Ok(out)
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    /// Writes `"key":value` for the fields sharing one response key.
+    fn field(
+        &mut self,
+        first: bool,
+        runtime_type: &str,
+        fields: &[&'a Field],
+        source: &'a Map<String, Value>,
+    ) -> Result<(), NullBubble> {
+        let field = fields[0];
+        let key = field.response_key().as_str();
+        if !first {
+            self.out.push(b',');
+        }
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+        if field.name == "__typename" {
+            write_json(self.out, &Value::String(runtime_type.to_owned()));
+            return Ok(());
+        }
+        let mark = self.out.len();
+        self.path.push(Step::Key(key));
+        let value = source.get(key).unwrap_or(&Value::Null);
+        let result = self.value(&field.ty, fields, value, runtime_type);
+        self.path.pop();
+        match result {
+            Ok(()) => Ok(()),
+            Err(NullBubble) if !field.ty.is_non_null() => {
+                self.out.truncate(mark);
+                self.out.extend_from_slice(b"null");
+                Ok(())
+            }
+            Err(NullBubble) => Err(NullBubble),
+        }
     }
 
     fn value(
         &mut self,
-        ty: &ast::Type,
-        fields: &[&Field],
-        value: &Value,
+        ty: &'a ast::Type,
+        fields: &[&'a Field],
+        value: &'a Value,
         parent_type: &str,
-    ) -> Result<Value, NullBubble> {
+    ) -> Result<(), NullBubble> {
         if value.is_null() {
             if ty.is_non_null() {
                 self.null_violation(parent_type, &fields[0].name);
                 return Err(NullBubble);
             }
-            return Ok(Value::Null);
+            self.out.extend_from_slice(b"null");
+            return Ok(());
         }
         match ty {
             ast::Type::List(inner) | ast::Type::NonNullList(inner) => {
                 let Value::Array(items) = value else {
-                    return Ok(Value::Null);
+                    self.out.extend_from_slice(b"null");
+                    return Ok(());
                 };
-                let mut out = Vec::with_capacity(items.len());
+                self.out.push(b'[');
                 for (index, item) in items.iter().enumerate() {
-                    self.path.push(PathSegment::Index(index));
+                    if index > 0 {
+                        self.out.push(b',');
+                    }
+                    let mark = self.out.len();
+                    self.path.push(Step::Index(index));
                     let result = self.value(inner, fields, item, parent_type);
                     self.path.pop();
                     match result {
-                        Ok(value) => out.push(value),
-                        Err(NullBubble) if !inner.is_non_null() => out.push(Value::Null),
-                        Err(NullBubble) => {
-                            return if ty.is_non_null() {
-                                Err(NullBubble)
-                            } else {
-                                Ok(Value::Null)
-                            };
+                        Ok(()) => {}
+                        Err(NullBubble) if !inner.is_non_null() => {
+                            self.out.truncate(mark);
+                            self.out.extend_from_slice(b"null");
                         }
+                        // The list itself becomes null (or bubbles further).
+                        Err(NullBubble) => return Err(NullBubble),
                     }
                 }
-                Ok(Value::Array(out))
+                self.out.push(b']');
+                Ok(())
             }
             ast::Type::Named(name) | ast::Type::NonNullNamed(name) => {
-                let sets: Vec<&Vec<Selection>> = fields
+                let first_set = fields.iter().find_map(|field| field.selection_set.as_ref());
+                if first_set.is_none() {
+                    write_json(self.out, value);
+                    return Ok(());
+                }
+                let Value::Object(source) = value else {
+                    self.out.extend_from_slice(b"null");
+                    return Ok(());
+                };
+                if let [field] = fields
+                    && let Some(selection_set) = &field.selection_set
+                {
+                    return self.object(name, &[&selection_set.items], source);
+                }
+                let sets: Vec<&'a Vec<Selection>> = fields
                     .iter()
                     .filter_map(|field| field.selection_set.as_ref().map(|s| &s.items))
                     .collect();
-                if sets.is_empty() {
-                    return Ok(value.clone());
-                }
-                match value {
-                    Value::Object(source) => self.object(name, &sets, source).map(Value::Object),
-                    _ => Ok(Value::Null),
-                }
+                self.object(name, &sets, source)
             }
         }
     }
 
     /// CollectFields: the fields that apply to an object of `runtime_type`, by response key.
-    fn collect_fields<'s>(
+    fn collect_fields(
         &self,
         runtime_type: &str,
-        items: &'s [Selection],
-        grouped: &mut IndexMap<&'s str, Vec<&'s Field>>,
+        items: &'a [Selection],
+        grouped: &mut IndexMap<&'a str, Vec<&'a Field>>,
     ) {
         for item in items {
             match item {
@@ -232,15 +303,41 @@ impl Shaper<'_> {
     }
 
     fn null_violation(&mut self, parent_type: &str, field: &str) {
+        let depth = self.path.len();
         let explained = self.errors.iter().any(|error| {
-            error.path.len() >= self.path.len() && error.path[..self.path.len()] == self.path[..]
+            error.path.len() >= depth
+                && self
+                    .path
+                    .iter()
+                    .zip(&error.path)
+                    .all(|(step, segment)| step.matches(segment))
         });
         if !explained {
             self.errors.push(ResponseError {
                 message: format!("Cannot return null for non-nullable field {parent_type}.{field}"),
-                path: self.path.clone(),
+                path: self.path.iter().map(|step| step.owned()).collect(),
                 extensions: Map::new(),
             });
         }
+    }
+}
+
+/// Fields only, each response key once, no directives: no grouping needed.
+fn is_plain(items: &[Selection]) -> bool {
+    items.iter().enumerate().all(|(index, item)| match item {
+        Selection::Field(field) => {
+            field.directives.is_empty()
+                && items[..index].iter().all(|earlier| match earlier {
+                    Selection::Field(other) => other.response_key() != field.response_key(),
+                    Selection::Fragment(_) => false,
+                })
+        }
+        Selection::Fragment(_) => false,
+    })
+}
+
+fn write_json(out: &mut Vec<u8>, value: &Value) {
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.extend_from_slice(b"null");
     }
 }

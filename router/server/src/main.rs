@@ -2,6 +2,10 @@ use anyhow::{Context, bail};
 use router::{Config, RouterServer};
 use std::path::PathBuf;
 
+// The router allocates and frees many small JSON values per request, from many threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage:
   router [--supergraph FILE] [--config FILE]
       serve the supergraph (the config file may name it instead)

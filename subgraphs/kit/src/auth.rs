@@ -73,6 +73,9 @@ pub struct Claims {
     /// The session (refresh-token family) the token was issued for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<Uuid>,
+    /// The user's display name when the token was issued (what others see them as).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// A caller whose token was verified.
@@ -82,6 +85,8 @@ pub struct Identity {
     pub roles: Vec<Role>,
     pub scopes: Vec<String>,
     pub session_id: Option<Uuid>,
+    /// The display name the token carries, if any.
+    pub name: Option<String>,
 }
 
 impl Identity {
@@ -115,6 +120,7 @@ impl From<Claims> for Identity {
             roles: claims.roles,
             scopes: claims.scope.split_whitespace().map(str::to_owned).collect(),
             session_id: claims.sid,
+            name: claims.name,
         }
     }
 }

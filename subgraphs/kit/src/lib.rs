@@ -7,9 +7,12 @@
 //! - [`error`]: stable GraphQL error codes and the masking of internal errors.
 //! - [`graphql`]: the `/graphql` endpoint, limits and the error-code extension.
 //! - [`http`]: `/health`, `/ready`, `/metrics`, request ids, serving with graceful shutdown.
+//! - `cache` (feature `cache`): a read-through cache on Redis that degrades to no cache.
 //! - `testing` (feature `testing`): a local SMTP stand-in and an SQL statement counter.
 
 pub mod auth;
+#[cfg(feature = "cache")]
+pub mod cache;
 pub mod db;
 pub mod error;
 pub mod graphql;

@@ -151,6 +151,46 @@ impl Default for AuthSettings {
     }
 }
 
+/// The Redis server a cache lives on. The cache is an optimisation only: when Redis cannot be
+/// reached, reads go to the database and the failure is logged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisSettings {
+    #[serde(serialize_with = "serialize_secret")]
+    pub url: SecretString,
+    /// Prepended to every key, so services (and test runs) sharing a server never collide.
+    pub key_prefix: String,
+    /// How long an entry lives; it also bounds how stale an entry can be when an
+    /// invalidation is lost (Redis down during a write).
+    pub ttl_secs: u64,
+    /// Longest wait for one Redis round trip (or connection attempt) before giving up on it.
+    pub timeout_ms: u64,
+}
+
+impl RedisSettings {
+    pub fn with_prefix(prefix: &str) -> Self {
+        Self {
+            key_prefix: prefix.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self {
+            url: SecretString::from("redis://127.0.0.1:6379"),
+            key_prefix: String::new(),
+            ttl_secs: 60,
+            timeout_ms: 250,
+        }
+    }
+}
+
 /// Serializes a secret as itself: only used to seed defaults, never for display.
 pub fn serialize_secret<S: serde::Serializer>(
     secret: &SecretString,

@@ -39,6 +39,15 @@ pub struct SigningKeys {
     access_ttl: Duration,
 }
 
+/// What an access token may carry beyond its user, roles and session.
+#[derive(Debug, Clone, Default)]
+pub struct TokenExtras {
+    /// The user's display name (the `name` claim), for subgraphs that show it.
+    pub name: Option<String>,
+    /// Scopes granted beyond the roles (the space-separated `scope` claim).
+    pub scopes: Vec<String>,
+}
+
 /// A signed access token and when it stops being accepted.
 pub struct AccessToken {
     pub token: String,
@@ -102,18 +111,30 @@ impl SigningKeys {
         roles: Vec<Role>,
         session_id: Uuid,
     ) -> Result<AccessToken, ApiError> {
+        self.issue_with(user_id, roles, session_id, TokenExtras::default())
+    }
+
+    /// Like [`issue`](Self::issue), with a display name and scopes in the token.
+    pub fn issue_with(
+        &self,
+        user_id: Uuid,
+        roles: Vec<Role>,
+        session_id: Uuid,
+        extras: TokenExtras,
+    ) -> Result<AccessToken, ApiError> {
         let now = Utc::now();
         let expires_at = now + self.access_ttl;
         let claims = Claims {
             sub: user_id,
             roles,
-            scope: String::new(),
+            scope: extras.scopes.join(" "),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now.timestamp(),
             exp: expires_at.timestamp(),
             jti: Uuid::new_v4(),
             sid: Some(session_id),
+            name: extras.name,
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
@@ -211,6 +232,27 @@ mod tests {
         assert_eq!(identity.user_id, user);
         assert_eq!(identity.roles, vec![Role::Customer]);
         assert_eq!(identity.session_id, Some(session));
+        assert_eq!(identity.name, None);
+
+        let named = keys
+            .issue_with(
+                user,
+                vec![Role::Customer],
+                session,
+                TokenExtras {
+                    name: Some("Ada".to_owned()),
+                    scopes: vec!["catalog:write".to_owned()],
+                },
+            )
+            .expect("signs");
+        let identity = keys
+            .verifier()
+            .expect("verifier")
+            .verify(&named.token)
+            .await
+            .expect("valid");
+        assert_eq!(identity.name.as_deref(), Some("Ada"));
+        assert!(identity.has_scope("catalog:write"));
 
         let other = SigningKeys::new(&generate(), &settings).expect("key");
         assert!(

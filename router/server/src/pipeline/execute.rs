@@ -172,7 +172,7 @@ impl<'a> Execution<'a> {
             return;
         }
 
-        let entities = match response.data.and_then(|mut data| data.remove("_entities")) {
+        let mut entities = match response.data.and_then(|mut data| data.remove("_entities")) {
             Some(Value::Array(entities)) => entities,
             _ => Vec::new(),
         };
@@ -193,12 +193,27 @@ impl<'a> Execution<'a> {
                     .push(from_subgraph(&subgraph.name, error, |_| Vec::new())),
             }
         }
+        // Each answer is moved into the last object that asked for it, copied before that.
+        let mut uses = vec![0usize; entities.len()];
+        for (_, index) in &targets {
+            if let Some(count) = uses.get_mut(*index) {
+                *count += 1;
+            }
+        }
         for (object_path, index) in &targets {
-            let Some(Value::Object(entity)) = entities.get(*index) else {
+            let Some(slot) = entities.get_mut(*index) else {
                 continue;
             };
-            if let Some(target) = object_at_mut(&mut state.data, object_path) {
-                merge_object(target, entity.clone());
+            uses[*index] -= 1;
+            let entity = if uses[*index] == 0 {
+                std::mem::take(slot)
+            } else {
+                slot.clone()
+            };
+            if let (Value::Object(entity), Some(target)) =
+                (entity, object_at_mut(&mut state.data, object_path))
+            {
+                merge_object(target, entity);
             }
         }
     }

@@ -252,22 +252,28 @@ impl Pipeline {
         .run(&prepared.plan)
         .await;
         let mut errors = executed.errors;
-        let data = shape(
+        let mut out = Vec::with_capacity(16 * 1024);
+        out.extend_from_slice(b"{\"data\":");
+        shape(
             &self.supergraph,
             &prepared.operation.selection_set,
             &variables_json,
             &executed.data,
             &mut errors,
+            &mut out,
         );
-        let mut body = Map::new();
-        body.insert("data".to_owned(), data);
         if !errors.is_empty() {
-            body.insert(
-                "errors".to_owned(),
-                Value::Array(errors.iter().map(ResponseError::to_json).collect()),
-            );
+            out.extend_from_slice(b",\"errors\":");
+            let errors = Value::Array(errors.iter().map(ResponseError::to_json).collect());
+            if serde_json::to_writer(&mut out, &errors).is_err() {
+                out.extend_from_slice(b"[]");
+            }
         }
-        GraphqlResponse::json(200, &Value::Object(body))
+        out.push(b'}');
+        GraphqlResponse {
+            status: 200,
+            body: Bytes::from(out),
+        }
     }
 }
 

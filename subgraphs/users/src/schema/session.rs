@@ -8,7 +8,7 @@ use super::user::User;
 use super::{normalize_email, required_text, state};
 use crate::app::AppState;
 use crate::password::check_policy;
-use crate::tokens::{hash_secret, new_secret};
+use crate::tokens::{TokenExtras, hash_secret, new_secret};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Duration, Utc};
 use kit::error::is_unique_violation;
@@ -295,11 +295,16 @@ async fn sign_in(
     roles: Vec<Role>,
     session: NewSession,
 ) -> Result<AuthPayload, ApiError> {
-    let access = state.keys.issue(user_id, roles, session.id)?;
     let user = User {
         for_owner: true,
         ..super::user::fetch(ctx, user_id).await?
     };
+    // The display name rides along so other subgraphs can show it (reviews' authors).
+    let extras = TokenExtras {
+        name: Some(user.display_name.clone()),
+        ..TokenExtras::default()
+    };
+    let access = state.keys.issue_with(user_id, roles, session.id, extras)?;
     Ok(AuthPayload {
         user,
         access_token: access.token,

@@ -1,0 +1,35 @@
+//! The reviews subgraph's settings: `REVIEWS_` environment variables over developer
+//! defaults, e.g. `REVIEWS_DATABASE__URL`, `REVIEWS_AUTH__JWKS_URL`.
+
+use kit::settings::{
+    AuthSettings, DatabaseSettings, ServerSettings, SettingsError, TelemetrySettings,
+};
+use serde::{Deserialize, Serialize};
+
+pub const ENV_PREFIX: &str = "REVIEWS_";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub telemetry: TelemetrySettings,
+    pub auth: AuthSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            server: ServerSettings::with_port(4003),
+            database: DatabaseSettings::for_database("reviews"),
+            telemetry: TelemetrySettings::default(),
+            auth: AuthSettings::default(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn load() -> Result<Self, SettingsError> {
+        kit::settings::load(ENV_PREFIX)
+    }
+}
