@@ -33,6 +33,27 @@ impl PathSegment {
 }
 
 impl ResponseError {
+    /// Writes the error as JSON, its members in the spec's order: message, path, extensions.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"message\":");
+        write_json(out, &Value::String(self.message.clone()));
+        if !self.path.is_empty() {
+            out.extend_from_slice(b",\"path\":[");
+            for (index, segment) in self.path.iter().enumerate() {
+                if index > 0 {
+                    out.push(b',');
+                }
+                write_json(out, &segment.to_json());
+            }
+            out.push(b']');
+        }
+        if !self.extensions.is_empty() {
+            out.extend_from_slice(b",\"extensions\":");
+            write_json(out, &Value::Object(self.extensions.clone()));
+        }
+        out.push(b'}');
+    }
+
     pub fn to_json(&self) -> Value {
         let mut error = Map::new();
         error.insert("message".to_owned(), Value::String(self.message.clone()));

@@ -97,44 +97,63 @@ impl<'a> Execution<'a> {
     }
 
     async fn fetch(&self, fetch: &FetchStep, path: &[PathElement]) {
-        let mut variables = Map::new();
+        // The request body, written directly: {"query":…,"variables":{…}}.
+        let mut body = Vec::with_capacity(fetch.operation.len() + 256);
+        body.extend_from_slice(b"{\"query\":");
+        write_json_str(&mut body, &fetch.operation);
+        body.extend_from_slice(b",\"variables\":{");
+        let mut first = true;
         for name in &fetch.variables {
             if let Some(value) = self.variables.get(name.as_str()) {
-                variables.insert(name.to_string(), value.clone());
+                if !first {
+                    body.push(b',');
+                }
+                first = false;
+                write_json_str(&mut body, name);
+                body.push(b':');
+                let _ = serde_json::to_writer(&mut body, value);
             }
         }
-        // For entity fetches: where each representation's answer goes.
-        let mut targets: Vec<(Vec<PathSegment>, usize)> = Vec::new();
+        // For entity fetches: for each object at `path` (in walk order), the index of its
+        // representation, or `None` when it is not one of the fetch's entities.
+        let mut slots: Vec<Option<usize>> = Vec::new();
         if let Some(requires) = &fetch.requires {
-            let mut representations = Vec::new();
-            let mut seen: HashMap<String, usize> = HashMap::new();
+            let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
+            let mut representations: Vec<Vec<u8>> = Vec::new();
             {
                 let state = self.lock();
-                let mut objects = Vec::new();
-                collect_objects(&state.data, path, &mut Vec::new(), &mut objects);
-                for (object_path, object) in objects {
-                    let Some(representation) = self.representation(&requires.items, object) else {
-                        continue;
-                    };
-                    let text = Value::Object(representation.clone()).to_string();
-                    let index = *seen.entry(text).or_insert_with(|| {
-                        representations.push(Value::Object(representation));
-                        representations.len() - 1
-                    });
-                    targets.push((object_path, index));
-                }
+                visit(&state.data, path, &mut |object| {
+                    let mut text = Vec::new();
+                    let slot = self
+                        .representation(&requires.items, object, &mut text)
+                        .then(|| {
+                            let next = representations.len();
+                            *seen.entry(text).or_insert_with_key(|text| {
+                                representations.push(text.clone());
+                                next
+                            })
+                        });
+                    slots.push(slot);
+                });
             }
             if representations.is_empty() {
                 return;
             }
-            variables.insert("representations".to_owned(), Value::Array(representations));
+            if !first {
+                body.push(b',');
+            }
+            body.extend_from_slice(b"\"representations\":[");
+            for (index, representation) in representations.iter().enumerate() {
+                if index > 0 {
+                    body.push(b',');
+                }
+                body.extend_from_slice(representation);
+            }
+            body.push(b']');
         }
+        body.extend_from_slice(b"}}");
 
         let subgraph = &self.subgraphs[fetch.graph];
-        let mut body = Map::new();
-        body.insert("query".to_owned(), Value::String(fetch.operation.clone()));
-        body.insert("variables".to_owned(), Value::Object(variables));
-        let body = serde_json::to_vec(&Value::Object(body)).unwrap_or_default();
         let shareable = fetch.kind == apollo_compiler::ast::OperationType::Query;
         let result = self
             .client
@@ -146,7 +165,7 @@ impl<'a> Execution<'a> {
             Ok(response) => response,
             Err(err) => {
                 let paths: Vec<Vec<PathSegment>> = if fetch.requires.is_some() {
-                    targets.iter().map(|(path, _)| path.clone()).collect()
+                    entity_paths(&state.data, path, &slots, |_| true)
                 } else {
                     vec![Vec::new()]
                 };
@@ -177,55 +196,68 @@ impl<'a> Execution<'a> {
             _ => Vec::new(),
         };
         for error in response.errors {
-            let routed = route_entity_error(&error, &targets, &entities);
-            match routed {
-                Some(paths) if !paths.is_empty() => {
-                    for path in paths {
-                        state
-                            .errors
-                            .push(from_subgraph(&subgraph.name, error.clone(), |_| {
-                                path.clone()
-                            }));
-                    }
-                }
-                _ => state
+            let Some((indexes, rest)) = entity_error_target(&error, &entities) else {
+                state
                     .errors
-                    .push(from_subgraph(&subgraph.name, error, |_| Vec::new())),
+                    .push(from_subgraph(&subgraph.name, error, |_| Vec::new()));
+                continue;
+            };
+            let paths = entity_paths(&state.data, path, &slots, |index| indexes.contains(&index));
+            if paths.is_empty() {
+                state
+                    .errors
+                    .push(from_subgraph(&subgraph.name, error, |_| Vec::new()));
+                continue;
+            }
+            for mut object_path in paths {
+                object_path.extend(rest.iter().cloned());
+                state
+                    .errors
+                    .push(from_subgraph(&subgraph.name, error.clone(), |_| {
+                        object_path
+                    }));
             }
         }
         // Each answer is moved into the last object that asked for it, copied before that.
         let mut uses = vec![0usize; entities.len()];
-        for (_, index) in &targets {
+        for index in slots.iter().flatten() {
             if let Some(count) = uses.get_mut(*index) {
                 *count += 1;
             }
         }
-        for (object_path, index) in &targets {
-            let Some(slot) = entities.get_mut(*index) else {
-                continue;
+        let mut slot = 0;
+        visit_mut(&mut state.data, path, &mut |object| {
+            let Some(Some(index)) = slots.get(slot).copied() else {
+                slot += 1;
+                return;
             };
-            uses[*index] -= 1;
-            let entity = if uses[*index] == 0 {
-                std::mem::take(slot)
+            slot += 1;
+            let Some(entity) = entities.get_mut(index) else {
+                return;
+            };
+            uses[index] -= 1;
+            let entity = if uses[index] == 0 {
+                std::mem::take(entity)
             } else {
-                slot.clone()
+                entity.clone()
             };
-            if let (Value::Object(entity), Some(target)) =
-                (entity, object_at_mut(&mut state.data, object_path))
-            {
-                merge_object(target, entity);
+            if let Value::Object(entity) = entity {
+                merge_object(object, entity);
             }
-        }
+        });
     }
 
-    /// The representation of `object` for an entity fetch, or `None` when the object is not
-    /// one of the fetch's types or lacks a key field.
+    /// Writes the representation of `object` for an entity fetch to `out`; false when the
+    /// object is not one of the fetch's types or lacks a key field.
     fn representation(
         &self,
         requires: &[Selection],
         object: &Map<String, Value>,
-    ) -> Option<Map<String, Value>> {
-        let typename = object.get("__typename")?.as_str()?;
+        out: &mut Vec<u8>,
+    ) -> bool {
+        let Some(typename) = object.get("__typename").and_then(Value::as_str) else {
+            return false;
+        };
         let fragment = requires.iter().find_map(|item| match item {
             Selection::Fragment(fragment)
                 if fragment
@@ -236,49 +268,174 @@ impl<'a> Execution<'a> {
                 Some(fragment)
             }
             _ => None,
-        })?;
-        select(&fragment.selection_set.items, object)
+        });
+        match fragment {
+            Some(fragment) => write_selected(&fragment.selection_set.items, object, out),
+            None => false,
+        }
     }
 }
 
-/// The fields of `items` taken from `object`; `None` when one is missing.
-fn select(items: &[Selection], object: &Map<String, Value>) -> Option<Map<String, Value>> {
-    let mut out = Map::new();
+/// Writes the fields of `items` taken from `object` as a JSON object; false when one is
+/// missing.
+fn write_selected(items: &[Selection], object: &Map<String, Value>, out: &mut Vec<u8>) -> bool {
+    out.push(b'{');
+    let mut written: Vec<&str> = Vec::with_capacity(items.len());
+    let complete = write_members(items, object, out, &mut written);
+    out.push(b'}');
+    complete
+}
+
+fn write_members<'o>(
+    items: &'o [Selection],
+    object: &'o Map<String, Value>,
+    out: &mut Vec<u8>,
+    written: &mut Vec<&'o str>,
+) -> bool {
     for item in items {
         match item {
             Selection::Field(field) => {
                 let key = field.response_key().as_str();
-                let value = object.get(key)?;
-                let value = match (&field.selection_set, value) {
-                    (Some(selection_set), Value::Object(inner)) => {
-                        Value::Object(select(&selection_set.items, inner)?)
-                    }
-                    (Some(selection_set), Value::Array(items)) => Value::Array(
-                        items
-                            .iter()
-                            .map(|item| match item {
-                                Value::Object(inner) => {
-                                    select(&selection_set.items, inner).map(Value::Object)
-                                }
-                                other => Some(other.clone()),
-                            })
-                            .collect::<Option<Vec<_>>>()?,
-                    ),
-                    (_, value) => value.clone(),
+                if written.contains(&key) {
+                    continue;
+                }
+                let Some(value) = object.get(key) else {
+                    return false;
                 };
-                out.insert(key.to_owned(), value);
+                if !written.is_empty() {
+                    out.push(b',');
+                }
+                written.push(key);
+                write_json_str(out, key);
+                out.push(b':');
+                let complete = match (&field.selection_set, value) {
+                    (Some(selection_set), Value::Object(inner)) => {
+                        write_selected(&selection_set.items, inner, out)
+                    }
+                    (Some(selection_set), Value::Array(values)) => {
+                        out.push(b'[');
+                        let mut complete = true;
+                        for (index, value) in values.iter().enumerate() {
+                            if index > 0 {
+                                out.push(b',');
+                            }
+                            complete &= match value {
+                                Value::Object(inner) => {
+                                    write_selected(&selection_set.items, inner, out)
+                                }
+                                other => serde_json::to_writer(&mut *out, other).is_ok(),
+                            };
+                        }
+                        out.push(b']');
+                        complete
+                    }
+                    (_, value) => serde_json::to_writer(&mut *out, value).is_ok(),
+                };
+                if !complete {
+                    return false;
+                }
             }
             Selection::Fragment(fragment) => {
                 let applies = fragment.type_condition.as_ref().is_none_or(|condition| {
                     object.get("__typename").and_then(Value::as_str) == Some(condition.as_str())
                 });
-                if applies {
-                    out.extend(select(&fragment.selection_set.items, object)?);
+                if applies && !write_members(&fragment.selection_set.items, object, out, written) {
+                    return false;
                 }
             }
         }
     }
-    Some(out)
+    true
+}
+
+fn write_json_str(out: &mut Vec<u8>, text: &str) {
+    if serde_json::to_writer(&mut *out, text).is_err() {
+        out.extend_from_slice(b"\"\"");
+    }
+}
+
+/// Calls `f` on every object at `path` in `data`, in document order.
+fn visit<'d>(
+    data: &'d Map<String, Value>,
+    path: &[PathElement],
+    f: &mut impl FnMut(&'d Map<String, Value>),
+) {
+    match path.split_first() {
+        None => f(data),
+        Some((PathElement::Key(key), rest)) => {
+            if let Some(value) = data.get(key.as_str()) {
+                visit_value(value, rest, f);
+            }
+        }
+        Some((PathElement::List, _)) => {}
+    }
+}
+
+fn visit_value<'d>(
+    value: &'d Value,
+    path: &[PathElement],
+    f: &mut impl FnMut(&'d Map<String, Value>),
+) {
+    match (value, path.split_first()) {
+        (Value::Array(items), Some((PathElement::List, rest))) => {
+            for item in items {
+                visit_value(item, rest, f);
+            }
+        }
+        (Value::Object(object), _) => visit(object, path, f),
+        _ => {}
+    }
+}
+
+/// [`visit`], mutably: the same objects in the same order.
+fn visit_mut(
+    data: &mut Map<String, Value>,
+    path: &[PathElement],
+    f: &mut impl FnMut(&mut Map<String, Value>),
+) {
+    match path.split_first() {
+        None => f(data),
+        Some((PathElement::Key(key), rest)) => {
+            if let Some(value) = data.get_mut(key.as_str()) {
+                visit_value_mut(value, rest, f);
+            }
+        }
+        Some((PathElement::List, _)) => {}
+    }
+}
+
+fn visit_value_mut(
+    value: &mut Value,
+    path: &[PathElement],
+    f: &mut impl FnMut(&mut Map<String, Value>),
+) {
+    match (value, path.split_first()) {
+        (Value::Array(items), Some((PathElement::List, rest))) => {
+            for item in items {
+                visit_value_mut(item, rest, f);
+            }
+        }
+        (Value::Object(object), _) => visit_mut(object, path, f),
+        _ => {}
+    }
+}
+
+/// The response paths of the objects whose representation index satisfies `wanted`.
+fn entity_paths(
+    data: &Map<String, Value>,
+    path: &[PathElement],
+    slots: &[Option<usize>],
+    wanted: impl Fn(usize) -> bool,
+) -> Vec<Vec<PathSegment>> {
+    let mut objects = Vec::new();
+    collect_objects(data, path, &mut Vec::new(), &mut objects);
+    objects
+        .into_iter()
+        .zip(slots)
+        .filter_map(|((object_path, _), slot)| {
+            slot.filter(|index| wanted(*index)).map(|_| object_path)
+        })
+        .collect()
 }
 
 /// Every object at `path` in `data`, with its concrete path (list indexes filled in).
@@ -320,30 +477,6 @@ fn collect_in_value<'d>(
     }
 }
 
-fn object_at_mut<'d>(
-    data: &'d mut Map<String, Value>,
-    path: &[PathSegment],
-) -> Option<&'d mut Map<String, Value>> {
-    let Some((first, rest)) = path.split_first() else {
-        return Some(data);
-    };
-    let PathSegment::Key(key) = first else {
-        return None;
-    };
-    let mut value = data.get_mut(key.as_str())?;
-    for segment in rest {
-        value = match (segment, value) {
-            (PathSegment::Key(key), Value::Object(map)) => map.get_mut(key.as_str())?,
-            (PathSegment::Index(index), Value::Array(items)) => items.get_mut(*index)?,
-            _ => return None,
-        };
-    }
-    match value {
-        Value::Object(map) => Some(map),
-        _ => None,
-    }
-}
-
 /// Deep-merges `source` into `target`: objects field by field, lists item by item.
 fn merge_object(target: &mut Map<String, Value>, source: Map<String, Value>) {
     for (key, value) in source {
@@ -370,15 +503,13 @@ fn merge_object(target: &mut Map<String, Value>, source: Map<String, Value>) {
     }
 }
 
-/// The response paths an `_entities` error belongs to: `["_entities", i, rest..]` becomes
-/// the path of each object representation `i` came from, followed by `rest`. Some subgraphs
-/// leave the index out (`["_entities", "field"]`); the error then goes to the entities that
-/// came back null.
-fn route_entity_error(
+/// Which representations an `_entities` error is about, and the rest of its path:
+/// `["_entities", i, rest..]`. Some subgraphs leave the index out (`["_entities", "field"]`);
+/// the error is then about the entities that came back null.
+fn entity_error_target(
     error: &Value,
-    targets: &[(Vec<PathSegment>, usize)],
     entities: &[Value],
-) -> Option<Vec<Vec<PathSegment>>> {
+) -> Option<(Vec<usize>, Vec<PathSegment>)> {
     let path = error.get("path")?.as_array()?;
     if path.first()?.as_str()? != "_entities" {
         return None;
@@ -392,18 +523,7 @@ fn route_entity_error(
             &path[1..],
         ),
     };
-    let rest: Vec<PathSegment> = rest.iter().filter_map(json_segment).collect();
-    Some(
-        targets
-            .iter()
-            .filter(|(_, i)| indexes.contains(i))
-            .map(|(object_path, _)| {
-                let mut full = object_path.clone();
-                full.extend(rest.iter().cloned());
-                full
-            })
-            .collect(),
-    )
+    Some((indexes, rest.iter().filter_map(json_segment).collect()))
 }
 
 fn json_segment(value: &Value) -> Option<PathSegment> {

@@ -14,7 +14,7 @@ use apollo_compiler::validation::Valid;
 use axum::body::Bytes;
 use execute::Execution;
 use federation::Supergraph;
-use federation::response::{ResponseError, shape};
+use federation::response::shape;
 use fetch::{Subgraph, SubgraphClient};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
@@ -263,11 +263,14 @@ impl Pipeline {
             &mut out,
         );
         if !errors.is_empty() {
-            out.extend_from_slice(b",\"errors\":");
-            let errors = Value::Array(errors.iter().map(ResponseError::to_json).collect());
-            if serde_json::to_writer(&mut out, &errors).is_err() {
-                out.extend_from_slice(b"[]");
+            out.extend_from_slice(b",\"errors\":[");
+            for (index, error) in errors.iter().enumerate() {
+                if index > 0 {
+                    out.push(b',');
+                }
+                error.write_json(&mut out);
             }
+            out.push(b']');
         }
         out.push(b'}');
         GraphqlResponse {
