@@ -61,6 +61,9 @@ pub struct FieldInGraph {
 pub enum FieldSources {
     /// No `@join__field`: every subgraph that defines the parent type resolves it.
     EverywhereTheTypeIs,
+    /// A bare `@join__field` on an object type: the field comes from an interface the type
+    /// implements, resolved by a subgraph where that interface is an `@interfaceObject`.
+    ThroughInterfaceObject,
     Graphs(Vec<FieldInGraph>),
 }
 
@@ -252,6 +255,7 @@ impl Supergraph {
             FieldSources::EverywhereTheTypeIs => {
                 self.type_in_graph(ty, graph).then(FieldResolution::default)
             }
+            FieldSources::ThroughInterfaceObject => None,
             FieldSources::Graphs(sources) => sources
                 .iter()
                 .find(|source| source.graph == graph && !source.external && !source.overridden)
@@ -318,6 +322,9 @@ impl Supergraph {
                 None if info.is_some_and(|i| i.union_members.is_empty()) => self.possible_types(ty),
                 None => Vec::new(),
             },
+            Some(ExtendedType::Interface(_)) if self.is_interface_object(ty, graph) => {
+                vec![Name::new_unchecked(ty)]
+            }
             Some(ExtendedType::Interface(_)) => self
                 .possible_types(ty)
                 .into_iter()
@@ -338,6 +345,32 @@ impl Supergraph {
                 .is_some_and(|interfaces| interfaces.iter().any(|i| i == interface)),
             _ => true,
         }
+    }
+
+    /// Whether `graph` defines the interface `ty` as an object type (`@interfaceObject`).
+    pub fn is_interface_object(&self, ty: &str, graph: GraphId) -> bool {
+        self.type_definition_in(ty, graph)
+            .is_some_and(|t| t.interface_object)
+    }
+
+    /// How `field` of the object type `object` can be resolved through an interface object:
+    /// the interfaces `object` implements that some subgraph defines as `@interfaceObject`
+    /// with that field, with those subgraphs.
+    pub fn interface_object_routes(&self, object: &str, field: &str) -> Vec<(Name, GraphId)> {
+        let Some(ExtendedType::Object(definition)) = self.schema.types.get(object) else {
+            return Vec::new();
+        };
+        let mut routes = Vec::new();
+        for interface in &definition.implements_interfaces {
+            for graph in 0..self.graphs.len() {
+                if self.is_interface_object(&interface.name, graph)
+                    && self.field_in_graph(&interface.name, field, graph).is_some()
+                {
+                    routes.push((interface.name.clone(), graph));
+                }
+            }
+        }
+        routes
     }
 
     /// Whether `ty` is an interface or a union.
@@ -539,6 +572,8 @@ fn read_type(
             field_name.clone(),
             if has_graph_fields {
                 FieldSources::Graphs(sources)
+            } else if !directives.is_empty() && matches!(ty, ExtendedType::Object(_)) {
+                FieldSources::ThroughInterfaceObject
             } else {
                 FieldSources::EverywhereTheTypeIs
             },

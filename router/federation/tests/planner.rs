@@ -200,3 +200,38 @@ mod federation_1 {
         insta::assert_snapshot!("fed1_external_keys", plan(fed1(), query), query);
     }
 }
+
+mod interface_objects {
+    use super::*;
+
+    fn objects() -> &'static Supergraph {
+        static OBJECTS: OnceLock<Supergraph> = OnceLock::new();
+        OBJECTS.get_or_init(|| Supergraph::parse(&fixture("objects")).expect("valid supergraph"))
+    }
+
+    macro_rules! objects_plan {
+        ($name:ident, $query:expr) => {
+            #[test]
+            fn $name() {
+                insta::assert_snapshot!(stringify!($name), plan(objects(), $query), $query);
+            }
+        };
+    }
+
+    objects_plan!(
+        an_objects_interface_field_comes_from_the_interface_object,
+        "{ book(id: \"b1\") { title publisher { name } } }"
+    );
+    objects_plan!(
+        every_implementation_goes_through_the_interface_object,
+        "{ shelf { title publisher { name } } }"
+    );
+    objects_plan!(
+        the_real_type_of_an_interface_object_comes_from_the_interface,
+        "{ published { id publisher { name } __typename ... on Book { pages } } }"
+    );
+    objects_plan!(
+        an_interface_object_answers_its_own_fields_alone,
+        "{ published { id publisher { name } } }"
+    );
+}

@@ -253,6 +253,9 @@ impl<'a> FetchGraph<'a> {
         provided: Option<&SelectionSet>,
     ) -> Result<(), PlanError> {
         let graph = self.nodes[node].graph;
+        if self.supergraph.is_interface_object(ty, graph) {
+            return self.plan_interface_object(node, ty, items, path, out, provided);
+        }
         if self.supergraph.is_abstract(ty) {
             merge_selection(out, typename());
             if self.resolves_locally(graph, ty, items, provided) {
@@ -289,6 +292,75 @@ impl<'a> FetchGraph<'a> {
             return Ok(());
         }
         self.plan_items(node, ty, items, path, out, provided)
+    }
+
+    /// An interface at a position fetched from a subgraph that defines it as an
+    /// `@interfaceObject`: that subgraph knows neither the object's real type nor the
+    /// implementations. It gives the interface's own fields it resolves; the real type, the
+    /// type conditions and the rest come from a subgraph where the interface is a real one,
+    /// through an `_entities` fetch naming the interface.
+    fn plan_interface_object(
+        &mut self,
+        node: NodeId,
+        ty: &Name,
+        items: &[Selection],
+        path: &ResponsePath,
+        out: &mut Vec<Selection>,
+        provided: Option<&SelectionSet>,
+    ) -> Result<(), PlanError> {
+        let graph = self.nodes[node].graph;
+        let (local, rest): (Vec<Selection>, Vec<Selection>) =
+            items.iter().cloned().partition(|item| {
+                matches!(item, Selection::Field(field)
+                if field.name != "__typename"
+                    && (provided_field(provided, &field.name).is_some()
+                        || self
+                            .supergraph
+                            .field_in_graph(ty, &field.name, graph)
+                            .is_some_and(|r| r.requires.is_none())))
+            });
+        merge_selection(out, typename());
+        self.plan_items(node, ty, &local, path, out, provided)?;
+        if rest.is_empty() {
+            return Ok(());
+        }
+        let target = (0..self.supergraph.graphs.len())
+            .filter(|&other| other != graph && !self.supergraph.is_interface_object(ty, other))
+            .find_map(|other| {
+                self.supergraph
+                    .resolvable_keys(ty, other)
+                    .find(|key| self.resolves_locally(graph, ty, &key.selection.items, provided))
+                    .map(|key| (other, key.selection.clone()))
+            });
+        let Some((target_graph, key)) = target else {
+            return Err(PlanError::Unplannable {
+                path: path_to_string(path),
+                reason: format!(
+                    "no subgraph defines the interface {ty} with a key to resolve its objects"
+                ),
+            });
+        };
+        let mark = self.touched.len();
+        self.plan_items(node, ty, &key.items, path, out, provided)?;
+        let mut deps = vec![node];
+        for producer in self.touched[mark..].iter().copied() {
+            if !deps.contains(&producer) {
+                deps.push(producer);
+            }
+        }
+        let target = self.entity_node(target_graph, path, deps, false);
+        let mut representation = vec![typename()];
+        representation.extend(key.items.iter().cloned());
+        merge_selection(
+            &mut self.nodes[target].requires,
+            on_type(ty, representation),
+        );
+        let mut body = std::mem::take(&mut self.nodes[target].body);
+        let mut fragment_items = take_fragment_items(&mut body, ty);
+        let result = self.plan_object(target, ty, &rest, path, &mut fragment_items, None);
+        merge_selection(&mut body, on_type(ty, fragment_items));
+        self.nodes[target].body = body;
+        result
     }
 
     fn plan_items(
@@ -417,26 +489,38 @@ impl<'a> FetchGraph<'a> {
             return Err(unplannable("entity jumps go in circles".to_owned()));
         }
         let from_graph = self.nodes[from].graph;
-        let candidates: Vec<GraphId> = match target_graph {
-            Some(graph) => vec![graph],
+        // Each candidate: a subgraph, and the type its entity fetch names (the object type
+        // itself, or an interface the subgraph defines as `@interfaceObject`).
+        let mut candidates: Vec<(GraphId, Name)> = match target_graph {
+            Some(graph) => vec![(graph, ty.clone())],
             None => self
                 .supergraph
                 .graphs_resolving(ty, &field.name)
                 .into_iter()
                 .filter(|graph| *graph != from_graph)
+                .map(|graph| (graph, ty.clone()))
                 .collect(),
         };
+        if candidates.is_empty() && target_graph.is_none() {
+            candidates = self
+                .supergraph
+                .interface_object_routes(ty, &field.name)
+                .into_iter()
+                .filter(|(_, graph)| *graph != from_graph)
+                .map(|(interface, graph)| (graph, interface))
+                .collect();
+        }
         // Keys the current subgraph gives directly come first; any resolvable key will do
         // when its fields can be fetched first. With several options, each is tried on a
         // copy of the graph and the cheapest plan wins.
-        let mut choices: Vec<(GraphId, SelectionSet)> = Vec::new();
+        let mut choices: Vec<(GraphId, SelectionSet, Name)> = Vec::new();
         for direct in [true, false] {
-            for &graph in &candidates {
-                for key in self.supergraph.resolvable_keys(ty, graph) {
+            for (graph, entity) in &candidates {
+                for key in self.supergraph.resolvable_keys(entity, *graph) {
                     let local =
                         self.resolves_locally(from_graph, ty, &key.selection.items, provided);
                     if local == direct {
-                        choices.push((graph, key.selection.clone()));
+                        choices.push((*graph, key.selection.clone(), entity.clone()));
                     }
                 }
             }
@@ -458,11 +542,20 @@ impl<'a> FetchGraph<'a> {
         let mut choice = 0;
         if choices.len() > 1 {
             let mut best: Option<(usize, usize)> = None;
-            for (index, (graph, key)) in choices.iter().enumerate().take(MAX_TRIALS) {
+            for (index, (graph, key, entity)) in choices.iter().enumerate().take(MAX_TRIALS) {
                 let mut trial = self.clone();
                 let mut trial_out = out.clone();
-                let tried =
-                    trial.jump_to(from, ty, field, path, &mut trial_out, provided, *graph, key);
+                let tried = trial.jump_to(
+                    from,
+                    ty,
+                    field,
+                    path,
+                    &mut trial_out,
+                    provided,
+                    *graph,
+                    key,
+                    entity,
+                );
                 if tried.is_ok() && best.is_none_or(|current| trial.cost() < (current.0, current.1))
                 {
                     best = Some(trial.cost());
@@ -470,8 +563,8 @@ impl<'a> FetchGraph<'a> {
                 }
             }
         }
-        let (graph, key) = choices.swap_remove(choice);
-        let result = self.jump_to(from, ty, field, path, out, provided, graph, &key);
+        let (graph, key, entity) = choices.swap_remove(choice);
+        let result = self.jump_to(from, ty, field, path, out, provided, graph, &key, &entity);
         self.depth -= 1;
         result
     }
@@ -488,8 +581,9 @@ impl<'a> FetchGraph<'a> {
         provided: Option<&SelectionSet>,
         graph: GraphId,
         key: &SelectionSet,
+        entity: &Name,
     ) -> Result<(), PlanError> {
-        let resolution = self.supergraph.field_in_graph(ty, &field.name, graph);
+        let resolution = self.supergraph.field_in_graph(entity, &field.name, graph);
         let requires = resolution.and_then(|r| r.requires).cloned();
         let provides = resolution.and_then(|r| r.provides).cloned();
 
@@ -518,12 +612,12 @@ impl<'a> FetchGraph<'a> {
         for item in representation {
             merge_selection(&mut merged, item);
         }
-        merge_selection(&mut self.nodes[target].requires, on_type(ty, merged));
+        merge_selection(&mut self.nodes[target].requires, on_type(entity, merged));
 
         let mut body = std::mem::take(&mut self.nodes[target].body);
-        let mut items = take_fragment_items(&mut body, ty);
+        let mut items = take_fragment_items(&mut body, entity);
         let result = self.emit_local(target, field, path, &mut items, provides.as_ref());
-        merge_selection(&mut body, on_type(ty, items));
+        merge_selection(&mut body, on_type(entity, items));
         self.nodes[target].body = body;
         result
     }

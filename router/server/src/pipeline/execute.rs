@@ -8,6 +8,7 @@ use federation::Supergraph;
 use federation::operation::Selection;
 use federation::plan::{FetchStep, PathElement, PlanNode, QueryPlan};
 use federation::response::{PathSegment, ResponseError};
+use federation::supergraph::GraphId;
 use futures::future::{BoxFuture, join_all};
 use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::{Map, Value};
@@ -125,7 +126,7 @@ impl<'a> Execution<'a> {
                 visit(&state.data, path, &mut |object| {
                     let mut text = Vec::new();
                     let slot = self
-                        .representation(&requires.items, object, &mut text)
+                        .representation(fetch.graph, &requires.items, object, &mut text)
                         .then(|| {
                             let next = representations.len();
                             *seen.entry(text).or_insert_with_key(|text| {
@@ -225,6 +226,9 @@ impl<'a> Execution<'a> {
                 *count += 1;
             }
         }
+        let strip_typename = fetch
+            .entity_types()
+            .any(|ty| self.supergraph.is_interface_object(ty, fetch.graph));
         let mut slot = 0;
         visit_mut(&mut state.data, path, &mut |object| {
             let Some(Some(index)) = slots.get(slot).copied() else {
@@ -241,7 +245,11 @@ impl<'a> Execution<'a> {
             } else {
                 entity.clone()
             };
-            if let Value::Object(entity) = entity {
+            if let Value::Object(mut entity) = entity {
+                if strip_typename {
+                    // An interface object's `__typename` is the interface: keep the real one.
+                    entity.remove("__typename");
+                }
                 merge_object(object, entity);
             }
         });
@@ -251,6 +259,7 @@ impl<'a> Execution<'a> {
     /// object is not one of the fetch's types or lacks a key field.
     fn representation(
         &self,
+        graph: GraphId,
         requires: &[Selection],
         object: &Map<String, Value>,
         out: &mut Vec<u8>,
@@ -269,10 +278,27 @@ impl<'a> Execution<'a> {
             }
             _ => None,
         });
-        match fragment {
-            Some(fragment) => write_selected(&fragment.selection_set.items, object, out),
-            None => false,
+        let Some(fragment) = fragment else {
+            return false;
+        };
+        // A subgraph that defines the type as an `@interfaceObject` knows it by the
+        // interface's name, not the object's real type.
+        let typename = fragment
+            .type_condition
+            .as_ref()
+            .filter(|condition| self.supergraph.is_interface_object(condition, graph))
+            .map(|condition| condition.as_str());
+        out.push(b'{');
+        let mut written = Vec::with_capacity(fragment.selection_set.items.len());
+        if let Some(typename) = typename {
+            write_json_str(out, "__typename");
+            out.push(b':');
+            write_json_str(out, typename);
+            written.push("__typename");
         }
+        let complete = write_members(&fragment.selection_set.items, object, out, &mut written);
+        out.push(b'}');
+        complete
     }
 }
 

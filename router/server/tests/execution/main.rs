@@ -7,4 +7,6 @@ mod features;
 mod helpers;
 mod media;
 mod media_subgraphs;
+mod objects;
+mod objects_subgraphs;
 mod subgraphs;
