@@ -4,13 +4,13 @@
 //! paths into the client's response and the subgraph's name.
 
 use super::fetch::{FetchError, Subgraph, SubgraphClient};
+use axum::http::{HeaderName, HeaderValue};
 use federation::Supergraph;
 use federation::operation::Selection;
 use federation::plan::{FetchStep, PathElement, PlanNode, QueryPlan};
 use federation::response::{PathSegment, ResponseError};
 use federation::supergraph::GraphId;
 use futures::future::{BoxFuture, join_all};
-use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -1,8 +1,15 @@
-//! Requests to subgraphs: one pooled keep-alive HTTP client, a timeout per subgraph, and
-//! answers read as GraphQL responses whatever their status.
+//! Requests to subgraphs: one pooled keep-alive HTTP/1.1 client (hyper, no per-request URL
+//! parsing or header-map building beyond what the request needs), a timeout per subgraph,
+//! and answers read as GraphQL responses whatever their status.
 
+use axum::body::Bytes;
+use axum::http::{Request, Uri, header};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -14,7 +21,27 @@ use std::time::Duration;
 pub struct Subgraph {
     pub name: String,
     pub url: String,
+    /// `url`, parsed once; `None` when it is not a valid `http://` URL.
+    pub uri: Option<Uri>,
     pub timeout: Duration,
+}
+
+impl Subgraph {
+    pub fn new(name: String, url: String, timeout: Duration) -> Self {
+        let uri = url
+            .parse::<Uri>()
+            .ok()
+            .filter(|uri| uri.scheme_str() == Some("http") && uri.host().is_some());
+        if uri.is_none() {
+            tracing::error!(subgraph = %name, url = %url, "not a usable http:// URL; requests to this subgraph will fail");
+        }
+        Self {
+            name,
+            url,
+            uri,
+            timeout,
+        }
+    }
 }
 
 /// Why a subgraph gave no usable answer.
@@ -41,19 +68,21 @@ type SharedFetch = Shared<BoxFuture<'static, Result<Arc<SubgraphResponse>, Fetch
 
 #[derive(Clone)]
 pub struct SubgraphClient {
-    http: reqwest::Client,
+    http: Client<HttpConnector, Full<Bytes>>,
     /// Requests in flight by content, when identical ones are sent once.
     in_flight: Option<Arc<Mutex<HashMap<u64, SharedFetch>>>>,
 }
 
 impl SubgraphClient {
     pub fn new(deduplicate: bool) -> Self {
-        let http = reqwest::Client::builder()
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_keepalive(Some(Duration::from_secs(60)));
+        connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        let http = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(256)
-            .tcp_nodelay(true)
-            .build()
-            .unwrap_or_default();
+            .build(connector);
         Self {
             http,
             in_flight: deduplicate.then(Default::default),
@@ -67,7 +96,7 @@ impl SubgraphClient {
         &self,
         subgraph: &Subgraph,
         body: Vec<u8>,
-        headers: &[(reqwest::header::HeaderName, reqwest::header::HeaderValue)],
+        headers: &[(axum::http::HeaderName, axum::http::HeaderValue)],
         shareable: bool,
     ) -> Result<SubgraphResponse, FetchError> {
         let Some(in_flight) = self.in_flight.as_ref().filter(|_| shareable) else {
@@ -110,27 +139,37 @@ impl SubgraphClient {
         &self,
         subgraph: &Subgraph,
         body: Vec<u8>,
-        headers: &[(reqwest::header::HeaderName, reqwest::header::HeaderValue)],
+        headers: &[(axum::http::HeaderName, axum::http::HeaderValue)],
     ) -> Result<SubgraphResponse, FetchError> {
-        let mut request = self
-            .http
-            .post(&subgraph.url)
-            .timeout(subgraph.timeout)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(reqwest::header::ACCEPT, "application/json")
-            .body(body);
+        let Some(uri) = &subgraph.uri else {
+            return Err(FetchError::Unreachable(subgraph.name.clone()));
+        };
+        let mut request = Request::post(uri.clone())
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json");
         for (name, value) in headers {
             request = request.header(name, value);
         }
-        let response = request
-            .send()
+        let request = request
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|_| FetchError::Unreachable(subgraph.name.clone()))?;
+        let exchange = async {
+            let response = self.http.request(request).await.map_err(|err| {
+                tracing::warn!(subgraph = %subgraph.name, cause = %err, "subgraph request failed");
+                FetchError::Unreachable(subgraph.name.clone())
+            })?;
+            let status = response.status();
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|_| FetchError::Invalid(subgraph.name.clone()))?
+                .to_bytes();
+            Ok::<_, FetchError>((status, bytes))
+        };
+        let (status, bytes) = tokio::time::timeout(subgraph.timeout, exchange)
             .await
-            .map_err(|err| classify(subgraph, &err))?;
-        let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|err| classify(subgraph, &err))?;
+            .map_err(|_| FetchError::Timeout(subgraph.name.clone()))??;
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(mut object))
                 if object.contains_key("data") || object.contains_key("errors") =>
@@ -151,16 +190,5 @@ impl SubgraphClient {
             }),
             _ => Err(FetchError::Invalid(subgraph.name.clone())),
         }
-    }
-}
-
-fn classify(subgraph: &Subgraph, err: &reqwest::Error) -> FetchError {
-    tracing::warn!(subgraph = %subgraph.name, cause = %err, "subgraph request failed");
-    if err.is_timeout() {
-        FetchError::Timeout(subgraph.name.clone())
-    } else if err.is_decode() || err.is_body() {
-        FetchError::Invalid(subgraph.name.clone())
-    } else {
-        FetchError::Unreachable(subgraph.name.clone())
     }
 }

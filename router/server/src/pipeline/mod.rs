@@ -12,6 +12,7 @@ use apollo_compiler::ast::OperationType;
 use apollo_compiler::response::{GraphQLError, JsonMap};
 use apollo_compiler::validation::Valid;
 use axum::body::Bytes;
+use axum::http::{HeaderName, HeaderValue};
 use execute::Execution;
 use federation::Supergraph;
 use federation::response::shape;
@@ -19,7 +20,6 @@ use fetch::{Subgraph, SubgraphClient};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use prepare::{PlanCache, PrepareError, Prepared};
-use reqwest::header::{HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -73,10 +73,12 @@ impl Pipeline {
         let subgraphs = supergraph
             .graphs
             .iter()
-            .map(|graph| Subgraph {
-                name: graph.name.clone(),
-                url: config.subgraph_url(&graph.name, &graph.url),
-                timeout: config.subgraph_timeout(&graph.name),
+            .map(|graph| {
+                Subgraph::new(
+                    graph.name.clone(),
+                    config.subgraph_url(&graph.name, &graph.url),
+                    config.subgraph_timeout(&graph.name),
+                )
             })
             .collect();
         Self {
