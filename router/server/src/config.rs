@@ -8,6 +8,7 @@
 //! timeouts: { subgraph_ms: 30000 }
 //! plan_cache: { capacity: 1024 }
 //! deduplication: { inbound: true, outbound: true }
+//! workers: 4                     # serving threads; default: the number of cores
 //! ```
 
 use serde::Deserialize;
@@ -28,6 +29,10 @@ pub struct Config {
     pub plan_cache: PlanCacheConfig,
     pub limits: Limits,
     pub deduplication: Deduplication,
+    /// Serving threads, each with its own single-threaded runtime and listening socket on
+    /// the same port (the kernel spreads connections); no work stealing between them.
+    /// Defaults to the number of cores.
+    pub workers: Option<usize>,
 }
 
 /// Collapsing identical work in flight into one.
@@ -60,6 +65,7 @@ impl Default for Config {
             plan_cache: PlanCacheConfig::default(),
             limits: Limits::default(),
             deduplication: Deduplication::default(),
+            workers: None,
         }
     }
 }

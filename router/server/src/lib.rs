@@ -10,4 +10,4 @@ pub mod pipeline;
 pub mod server;
 
 pub use config::Config;
-pub use server::RouterServer;
+pub use server::{RouterServer, WorkerServer};

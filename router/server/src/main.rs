@@ -1,5 +1,5 @@
 use anyhow::{Context, bail};
-use router::{Config, RouterServer};
+use router::{Config, WorkerServer};
 use std::path::PathBuf;
 
 // The router allocates and frees many small JSON values per request, from many threads.
@@ -12,8 +12,7 @@ const USAGE: &str = "usage:
   router plan --supergraph FILE --query FILE [--operation NAME]
       print the query plan of an operation";
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|arg| arg == "--help" || arg == "-h") {
         println!("{USAGE}");
@@ -22,7 +21,7 @@ async fn main() -> anyhow::Result<()> {
     if args.first().map(String::as_str) == Some("plan") {
         return plan(&args[1..]);
     }
-    serve(&args).await
+    serve(&args)
 }
 
 /// The value following `flag`, if given.
@@ -47,7 +46,7 @@ fn check_flags(args: &[String], known: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(args: &[String]) -> anyhow::Result<()> {
+fn serve(args: &[String]) -> anyhow::Result<()> {
     check_flags(args, &["--supergraph", "--config"])?;
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -65,14 +64,44 @@ async fn serve(args: &[String]) -> anyhow::Result<()> {
         .context("no supergraph: pass --supergraph FILE or set `supergraph` in the config")?;
     let sdl = std::fs::read_to_string(&supergraph_path)
         .with_context(|| format!("cannot read {}", supergraph_path.display()))?;
-    let server = RouterServer::build(&config, &sdl).await?;
-    tracing::info!(port = server.port(), supergraph = %supergraph_path.display(), "router listening");
-    server
-        .run_until(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    let server = WorkerServer::bind(&config, &sdl)?;
+    tracing::info!(address = %server.address(), supergraph = %supergraph_path.display(), "router listening");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        if let Ok(runtime) = runtime {
+            runtime.block_on(shutdown_signal());
+        }
+        tracing::info!("shutting down; finishing requests in flight");
+        let _ = stop.send(true);
+    });
+    server.run(stopped)?;
     Ok(())
+}
+
+/// Completes on ctrl-c or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {},
+                    _ = terminate.recv() => {},
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn plan(args: &[String]) -> anyhow::Result<()> {

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use federation::Supergraph;
 use serde_json::json;
 use std::future::Future;
@@ -29,7 +30,94 @@ pub enum StartError {
     },
 }
 
-/// A router bound to its port, ready to serve.
+/// The router as the binary runs it: one thread per worker, each with a single-threaded
+/// runtime and its own listening socket on the same port (`SO_REUSEPORT`: the kernel spreads
+/// connections), all sharing the plan cache and the deduplication maps. No work stealing,
+/// no cross-thread wake-ups on the request path.
+pub struct WorkerServer {
+    listeners: Vec<std::net::TcpListener>,
+    app: axum::Router,
+    address: std::net::SocketAddr,
+}
+
+impl WorkerServer {
+    pub fn bind(config: &Config, supergraph_sdl: &str) -> Result<Self, StartError> {
+        let supergraph = Supergraph::parse(supergraph_sdl)?;
+        let pipeline = Arc::new(Pipeline::new(supergraph, config));
+        let workers = config
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1);
+        let bind_error = |address, source| StartError::Bind { address, source };
+        let first = reuse_port_listener(config.listen).map_err(|e| bind_error(config.listen, e))?;
+        let address = first
+            .local_addr()
+            .map_err(|e| bind_error(config.listen, e))?;
+        let mut listeners = vec![first];
+        for _ in 1..workers {
+            listeners.push(reuse_port_listener(address).map_err(|e| bind_error(address, e))?);
+        }
+        Ok(Self {
+            listeners,
+            app: app(pipeline, config),
+            address,
+        })
+    }
+
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.address
+    }
+
+    /// Serves until `stop` turns true, then lets each worker finish its requests in flight.
+    pub fn run(self, stop: tokio::sync::watch::Receiver<bool>) -> std::io::Result<()> {
+        let workers: Vec<_> = self
+            .listeners
+            .into_iter()
+            .enumerate()
+            .map(|(index, listener)| {
+                let app = self.app.clone();
+                let mut stop = stop.clone();
+                std::thread::Builder::new()
+                    .name(format!("router-worker-{index}"))
+                    .spawn(move || -> std::io::Result<()> {
+                        let runtime = tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()?;
+                        runtime.block_on(async move {
+                            let listener = TcpListener::from_std(listener)?.tap_io(|tcp| {
+                                let _ = tcp.set_nodelay(true);
+                            });
+                            axum::serve(listener, app)
+                                .with_graceful_shutdown(async move {
+                                    let _ = stop.wait_for(|stop| *stop).await;
+                                })
+                                .await
+                        })
+                    })
+            })
+            .collect::<std::io::Result<_>>()?;
+        for worker in workers {
+            worker
+                .join()
+                .map_err(|_| std::io::Error::other("a router worker panicked"))??;
+        }
+        Ok(())
+    }
+}
+
+fn reuse_port_listener(address: std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    #[cfg(unix)]
+    socket.set_reuse_port(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
+}
+
+/// A router bound to its port, ready to serve on the caller's runtime (tests, embedding).
 pub struct RouterServer {
     listener: TcpListener,
     app: axum::Router,
@@ -70,7 +158,10 @@ impl RouterServer {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.app)
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, self.app)
             .with_graceful_shutdown(shutdown)
             .await
     }

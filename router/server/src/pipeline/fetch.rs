@@ -66,25 +66,34 @@ pub struct SubgraphResponse {
 
 type SharedFetch = Shared<BoxFuture<'static, Result<Arc<SubgraphResponse>, FetchError>>>;
 
+type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+thread_local! {
+    /// One connection pool per serving thread: a connection is driven by the thread that
+    /// uses it, never woken across threads.
+    static HTTP: HttpClient = http_client();
+}
+
+fn http_client() -> HttpClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_keepalive(Some(Duration::from_secs(60)));
+    connector.set_connect_timeout(Some(Duration::from_secs(5)));
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(256)
+        .build(connector)
+}
+
 #[derive(Clone)]
 pub struct SubgraphClient {
-    http: Client<HttpConnector, Full<Bytes>>,
     /// Requests in flight by content, when identical ones are sent once.
     in_flight: Option<Arc<Mutex<HashMap<u64, SharedFetch>>>>,
 }
 
 impl SubgraphClient {
     pub fn new(deduplicate: bool) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_keepalive(Some(Duration::from_secs(60)));
-        connector.set_connect_timeout(Some(Duration::from_secs(5)));
-        let http = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(256)
-            .build(connector);
         Self {
-            http,
             in_flight: deduplicate.then(Default::default),
         }
     }
@@ -154,7 +163,8 @@ impl SubgraphClient {
             .body(Full::new(Bytes::from(body)))
             .map_err(|_| FetchError::Unreachable(subgraph.name.clone()))?;
         let exchange = async {
-            let response = self.http.request(request).await.map_err(|err| {
+            let http = HTTP.with(HttpClient::clone);
+            let response = http.request(request).await.map_err(|err| {
                 tracing::warn!(subgraph = %subgraph.name, cause = %err, "subgraph request failed");
                 FetchError::Unreachable(subgraph.name.clone())
             })?;

@@ -176,3 +176,65 @@ async fn plans_are_cached_by_operation() {
     store.query("{ me { id } }").await;
     assert_eq!(store.pipeline.cached_plans(), 2);
 }
+
+#[tokio::test]
+async fn worker_threads_share_one_port_and_stop_cleanly() {
+    use crate::helpers::{fixture, spawn_subgraph};
+    use crate::subgraphs;
+    let (accounts, recorded) = spawn_subgraph(subgraphs::accounts()).await;
+    let mut config = router::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        workers: Some(2),
+        ..router::Config::default()
+    };
+    config.deduplication.inbound = false;
+    config.deduplication.outbound = false;
+    config.subgraphs.insert(
+        "accounts".to_owned(),
+        router::config::SubgraphConfig {
+            url: Some(accounts),
+            timeout_ms: None,
+        },
+    );
+    let server = router::WorkerServer::bind(&config, &fixture("store")).expect("binds");
+    let url = format!("http://{}/graphql", server.address());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = std::thread::spawn(move || server.run(stopped));
+
+    // Several connections: the kernel spreads them over the workers' sockets.
+    let answers = futures::future::join_all((0..8).map(|_| {
+        let url = url.clone();
+        async move {
+            reqwest::Client::new()
+                .post(&url)
+                .json(&json!({ "query": "{ me { name } }" }))
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+    assert!(
+        answers
+            .iter()
+            .all(|a| *a == json!({ "data": { "me": { "name": "Ada Lovelace" } } }))
+    );
+    assert_eq!(
+        recorded.count(),
+        8,
+        "deduplication may share, but these ran one after another or apart"
+    );
+
+    stop.send(true).unwrap();
+    tokio::task::spawn_blocking(move || running.join().unwrap())
+        .await
+        .unwrap()
+        .expect("stopped cleanly");
+    assert!(
+        reqwest::Client::new().post(&url).send().await.is_err(),
+        "no longer listening"
+    );
+}
