@@ -5,10 +5,9 @@ use crate::settings::Settings;
 use axum::Router;
 use kit::auth::TokenVerifier;
 use kit::cache::Cache;
+use kit::http::Service;
 use sqlx::PgPool;
-use std::future::Future;
 use std::time::Duration;
-use tokio::net::TcpListener;
 
 /// What the resolvers share.
 #[derive(Clone)]
@@ -22,24 +21,17 @@ pub struct AppState {
 pub enum StartError {
     #[error(transparent)]
     Db(#[from] kit::db::DbError),
-    #[error("cannot listen on {address}: {source}")]
-    Bind {
-        address: std::net::SocketAddr,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Bind(#[from] kit::http::BindError),
 }
 
-pub struct Application {
-    listener: TcpListener,
-    router: Router,
-    port: u16,
-}
+/// Builds the subgraph: its state, its routes, bound to its port.
+pub struct Application;
 
 impl Application {
     /// Connects (creating and migrating the database), binds the listener; access tokens are
     /// verified against the users subgraph's published keys.
-    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+    pub async fn build(settings: Settings) -> Result<Service, StartError> {
         let pool = kit::db::connect_and_migrate(&settings.database, &crate::MIGRATOR).await?;
         let auth = &settings.auth;
         let verifier = TokenVerifier::remote(
@@ -56,42 +48,13 @@ impl Application {
         settings: Settings,
         pool: PgPool,
         verifier: TokenVerifier,
-    ) -> Result<Self, StartError> {
+    ) -> Result<Service, StartError> {
         let state = AppState {
             pool,
             cache: Cache::new(&settings.redis),
         };
-        let address = settings.server.address();
-        let listener = TcpListener::bind(address)
-            .await
-            .map_err(|source| StartError::Bind { address, source })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind { address, source })?
-            .port();
         let router = app(state, verifier, &settings);
-        Ok(Self {
-            listener,
-            router,
-            port,
-        })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.run_until(kit::http::shutdown_signal()).await
-    }
-
-    /// Serves until `shutdown` completes (tests drive this).
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        kit::http::serve(self.listener, self.router, shutdown).await
+        Ok(Service::bind(&settings.server, router).await?)
     }
 }
 

@@ -124,6 +124,55 @@ async fn record_metrics(request: Request, next: Next) -> Response {
     response
 }
 
+/// A service bound to its port, ready to serve: what each subgraph's `Application::build`
+/// returns once its state and routes are made.
+pub struct Service {
+    listener: TcpListener,
+    router: Router,
+    port: u16,
+}
+
+/// The port could not be bound.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen on {address}: {source}")]
+pub struct BindError {
+    pub address: std::net::SocketAddr,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl Service {
+    /// Binds the address `settings` name (port 0 picks a free port).
+    pub async fn bind(settings: &ServerSettings, router: Router) -> Result<Self, BindError> {
+        let address = settings.address();
+        let bind_error = |source| BindError { address, source };
+        let listener = TcpListener::bind(address).await.map_err(bind_error)?;
+        let port = listener.local_addr().map_err(bind_error)?.port();
+        Ok(Self {
+            listener,
+            router,
+            port,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `shutdown` completes (tests drive this).
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        serve(self.listener, self.router, shutdown).await
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then lets in-flight requests finish.
 pub async fn serve(
     listener: TcpListener,

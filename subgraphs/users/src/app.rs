@@ -8,10 +8,9 @@ use crate::tokens::SigningKeys;
 use axum::http::header;
 use axum::routing::get;
 use axum::{Json, Router};
+use kit::http::Service;
 use sqlx::PgPool;
-use std::future::Future;
 use std::sync::Arc;
-use tokio::net::TcpListener;
 
 /// What the resolvers share.
 #[derive(Clone)]
@@ -34,29 +33,22 @@ pub enum StartError {
     Passwords(#[from] crate::password::PasswordError),
     #[error(transparent)]
     Mail(#[from] crate::mailer::MailError),
-    #[error("cannot listen on {address}: {source}")]
-    Bind {
-        address: std::net::SocketAddr,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Bind(#[from] kit::http::BindError),
 }
 
-pub struct Application {
-    listener: TcpListener,
-    router: Router,
-    port: u16,
-}
+/// Builds the subgraph: its state, its routes, bound to its port.
+pub struct Application;
 
 impl Application {
     /// Connects (creating and migrating the database), loads keys, binds the listener.
-    pub async fn build(settings: Settings) -> Result<Self, StartError> {
+    pub async fn build(settings: Settings) -> Result<Service, StartError> {
         let pool = kit::db::connect_and_migrate(&settings.database, &crate::MIGRATOR).await?;
         Self::build_with_pool(settings, pool).await
     }
 
     /// Like [`build`](Self::build) with a pool whose database is already migrated (tests).
-    pub async fn build_with_pool(settings: Settings, pool: PgPool) -> Result<Self, StartError> {
+    pub async fn build_with_pool(settings: Settings, pool: PgPool) -> Result<Service, StartError> {
         let state = AppState {
             pool,
             keys: Arc::new(SigningKeys::load(&settings.tokens)?),
@@ -65,37 +57,8 @@ impl Application {
             tokens: Arc::new(settings.tokens.clone()),
             mail: Arc::new(settings.mail.clone()),
         };
-        let address = settings.server.address();
-        let listener = TcpListener::bind(address)
-            .await
-            .map_err(|source| StartError::Bind { address, source })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartError::Bind { address, source })?
-            .port();
         let router = app(state, &settings)?;
-        Ok(Self {
-            listener,
-            router,
-            port,
-        })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// Serves until ctrl-c or SIGTERM, then finishes the requests in flight.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.run_until(kit::http::shutdown_signal()).await
-    }
-
-    /// Serves until `shutdown` completes (tests drive this).
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        kit::http::serve(self.listener, self.router, shutdown).await
+        Ok(Service::bind(&settings.server, router).await?)
     }
 }
 
