@@ -103,6 +103,10 @@ mod operations {
         "query Tops($n: Int, $skip: Boolean!) { tops: topProducts(first: $n) { ...P reviews @skip(if: $skip) { text: body } } } fragment P on Product { name upc }"
     );
     store_plan!(
+        a_client_alias_taking_a_key_fields_name_does_not_collide,
+        "{ topProducts { reviews { body } upc: name } }"
+    );
+    store_plan!(
         inline_fragments_on_the_same_type_are_flattened,
         "{ topProducts { ... on Product { name } ... { inStock } } }"
     );

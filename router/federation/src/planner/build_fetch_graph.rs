@@ -37,6 +37,9 @@ pub(crate) struct FetchGraph<'a> {
     /// Nodes in the order selections were planned into them, to find a requirement's producers.
     touched: Vec<NodeId>,
     depth: usize,
+    /// For each object being planned, the (response key, field name) pairs its selections
+    /// use: internal fields must not take a key the client gave another field.
+    used_keys: Vec<Vec<(Name, Name)>>,
 }
 
 /// Guards against supergraphs whose keys lead in circles.
@@ -51,6 +54,7 @@ impl<'a> FetchGraph<'a> {
             nodes: Vec::new(),
             touched: Vec::new(),
             depth: 0,
+            used_keys: Vec::new(),
         }
     }
 
@@ -341,7 +345,10 @@ impl<'a> FetchGraph<'a> {
             });
         };
         let mark = self.touched.len();
-        self.plan_items(node, ty, &key.items, path, out, provided)?;
+        let mut used = Vec::new();
+        collect_used_keys(items, &mut used);
+        let key_items = avoid_collisions(out, &used, &key.items);
+        self.plan_items(node, ty, &key_items, path, out, provided)?;
         let mut deps = vec![node];
         for producer in self.touched[mark..].iter().copied() {
             if !deps.contains(&producer) {
@@ -364,6 +371,23 @@ impl<'a> FetchGraph<'a> {
     }
 
     fn plan_items(
+        &mut self,
+        node: NodeId,
+        ty: &Name,
+        items: &[Selection],
+        path: &ResponsePath,
+        out: &mut Vec<Selection>,
+        provided: Option<&SelectionSet>,
+    ) -> Result<(), PlanError> {
+        let mut used = Vec::new();
+        collect_used_keys(items, &mut used);
+        self.used_keys.push(used);
+        let result = self.plan_items_inner(node, ty, items, path, out, provided);
+        self.used_keys.pop();
+        result
+    }
+
+    fn plan_items_inner(
         &mut self,
         node: NodeId,
         ty: &Name,
@@ -590,9 +614,14 @@ impl<'a> FetchGraph<'a> {
         // The current fetch (and, for what it cannot give, earlier jumps) supplies the key
         // and the required fields.
         let mark = self.touched.len();
-        self.plan_items(from, ty, &key.items, path, out, provided)?;
-        if let Some(requires) = &requires {
-            self.plan_items(from, ty, &requires.items, path, out, provided)?;
+        let used = self.used_keys.last().cloned().unwrap_or_default();
+        let key_items = avoid_collisions(out, &used, &key.items);
+        self.plan_items(from, ty, &key_items, path, out, provided)?;
+        let required_items = requires
+            .as_ref()
+            .map(|requires| avoid_collisions(out, &used, &requires.items));
+        if let Some(required_items) = &required_items {
+            self.plan_items(from, ty, required_items, path, out, provided)?;
         }
         merge_selection(out, typename());
         let mut deps = vec![from];
@@ -604,10 +633,8 @@ impl<'a> FetchGraph<'a> {
 
         let target = self.entity_node(graph, path, deps, requires.is_some());
         let mut representation = vec![typename()];
-        representation.extend(key.items.iter().cloned());
-        if let Some(requires) = &requires {
-            representation.extend(requires.items.iter().cloned());
-        }
+        representation.extend(key_items);
+        representation.extend(required_items.into_iter().flatten());
         let mut merged = Vec::new();
         for item in representation {
             merge_selection(&mut merged, item);
@@ -680,6 +707,51 @@ impl<'a> FetchGraph<'a> {
             }
         }
         false
+    }
+}
+
+/// Key or required fields to add next to `out`: a field whose response key a different
+/// field of the client's already uses there (`upc: name`) gets an alias of its own
+/// (`__upc: upc`), so the subgraph is not asked two things under one key. Representations are
+/// written with the field's name, read from its alias.
+fn avoid_collisions(
+    out: &[Selection],
+    used: &[(Name, Name)],
+    items: &[Selection],
+) -> Vec<Selection> {
+    items
+        .iter()
+        .map(|item| match item {
+            Selection::Field(field) => {
+                let collides = out.iter().any(|existing| {
+                    matches!(existing, Selection::Field(other)
+                        if other.response_key() == field.response_key()
+                            && (other.name != field.name || other.arguments != field.arguments))
+                }) || used
+                    .iter()
+                    .any(|(key, name)| key == field.response_key() && *name != field.name);
+                if collides {
+                    let mut aliased = field.clone();
+                    aliased.alias = Some(Name::new_unchecked(&format!("__{}", field.name)));
+                    Selection::Field(aliased)
+                } else {
+                    item.clone()
+                }
+            }
+            Selection::Fragment(_) => item.clone(),
+        })
+        .collect()
+}
+
+/// The response keys `items` use, with their fields' names, through fragments.
+fn collect_used_keys(items: &[Selection], used: &mut Vec<(Name, Name)>) {
+    for item in items {
+        match item {
+            Selection::Field(field) => {
+                used.push((field.response_key().clone(), field.name.clone()))
+            }
+            Selection::Fragment(fragment) => collect_used_keys(&fragment.selection_set.items, used),
+        }
     }
 }
 

@@ -321,18 +321,20 @@ fn write_members<'o>(
     for item in items {
         match item {
             Selection::Field(field) => {
-                let key = field.response_key().as_str();
-                if written.contains(&key) {
+                // Read under the response key (an alias when the planner had to give one),
+                // written under the field's name.
+                let name = field.name.as_str();
+                if written.contains(&name) {
                     continue;
                 }
-                let Some(value) = object.get(key) else {
+                let Some(value) = object.get(field.response_key().as_str()) else {
                     return false;
                 };
                 if !written.is_empty() {
                     out.push(b',');
                 }
-                written.push(key);
-                write_json_str(out, key);
+                written.push(name);
+                write_json_str(out, name);
                 out.push(b':');
                 let complete = match (&field.selection_set, value) {
                     (Some(selection_set), Value::Object(inner)) => {

@@ -130,6 +130,21 @@ async fn fragments_aliases_variables_and_skip_include_are_honoured() {
 }
 
 #[tokio::test]
+async fn a_client_alias_on_a_key_fields_name_keeps_both_apart() {
+    let store = Store::start().await;
+    let body = store.query("{ topProducts(first: 1) { reviews { body } upc: name } }").await;
+    assert_eq!(
+        body,
+        json!({ "data": { "topProducts": [ {
+            "reviews": [ { "body": "Love it!" }, { "body": "Prefer something else." } ],
+            "upc": "Table",
+        } ] } })
+    );
+    let representation = &store.bodies("reviews")[0]["variables"]["representations"][0];
+    assert_eq!(representation, &json!({ "__typename": "Product", "upc": "1" }));
+}
+
+#[tokio::test]
 async fn mutation_fields_run_in_order() {
     let store = Store::start().await;
     let body = store
