@@ -132,7 +132,9 @@ async fn fragments_aliases_variables_and_skip_include_are_honoured() {
 #[tokio::test]
 async fn a_client_alias_on_a_key_fields_name_keeps_both_apart() {
     let store = Store::start().await;
-    let body = store.query("{ topProducts(first: 1) { reviews { body } upc: name } }").await;
+    let body = store
+        .query("{ topProducts(first: 1) { reviews { body } upc: name } }")
+        .await;
     assert_eq!(
         body,
         json!({ "data": { "topProducts": [ {
@@ -141,7 +143,10 @@ async fn a_client_alias_on_a_key_fields_name_keeps_both_apart() {
         } ] } })
     );
     let representation = &store.bodies("reviews")[0]["variables"]["representations"][0];
-    assert_eq!(representation, &json!({ "__typename": "Product", "upc": "1" }));
+    assert_eq!(
+        representation,
+        &json!({ "__typename": "Product", "upc": "1" })
+    );
 }
 
 #[tokio::test]
