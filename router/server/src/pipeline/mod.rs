@@ -91,8 +91,14 @@ impl Pipeline {
         }
     }
 
+    /// Distinct normalized operations whose plan is cached.
     pub fn cached_plans(&self) -> usize {
         self.cache.len()
+    }
+
+    /// Operations planned since start (plan cache misses).
+    pub fn plans_made(&self) -> usize {
+        self.cache.planned()
     }
 
     /// Runs one GraphQL request; `headers` are forwarded to the subgraphs.

@@ -1,5 +1,6 @@
-//! Parse, validate and plan an operation, once: the result is cached by the operation's text
-//! and name, so a repeated operation costs a hash and a lookup.
+//! Parse, validate and plan an operation, once. Plans are cached by the normalized operation
+//! (its syntax tree printed canonically: no comments, no layout) and name; a second map keyed
+//! by the exact text in front of it makes a repeated request cost a hash and a lookup.
 
 use apollo_compiler::ExecutableDocument;
 use apollo_compiler::ast::OperationType;
@@ -10,6 +11,7 @@ use federation::{PlanError, QueryPlan, Supergraph};
 use lru::LruCache;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// An operation ready to execute.
@@ -19,6 +21,7 @@ pub struct Prepared {
     pub plan: QueryPlan,
     /// The operation selects `__schema` or `__type` at its root.
     pub introspection: bool,
+    /// The normalized operation text.
     query: String,
     operation_name: Option<String>,
 }
@@ -32,14 +35,20 @@ pub enum PrepareError {
 }
 
 pub struct PlanCache {
-    entries: Mutex<LruCache<u64, Arc<Prepared>>>,
+    /// By the exact request text: the fast path.
+    exact: Mutex<LruCache<u64, (String, Option<String>, Arc<Prepared>)>>,
+    /// By the normalized operation: the plan itself.
+    normalized: Mutex<LruCache<u64, Arc<Prepared>>>,
+    planned: AtomicUsize,
 }
 
 impl PlanCache {
     pub fn new(capacity: usize) -> Self {
         let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
         Self {
-            entries: Mutex::new(LruCache::new(capacity)),
+            exact: Mutex::new(LruCache::new(capacity)),
+            normalized: Mutex::new(LruCache::new(capacity)),
+            planned: AtomicUsize::new(0),
         }
     }
 
@@ -51,23 +60,59 @@ impl PlanCache {
         operation_name: Option<&str>,
         max_depth: usize,
     ) -> Result<Arc<Prepared>, PrepareError> {
-        let key = cache_key(query, operation_name);
-        if let Ok(mut entries) = self.entries.lock()
-            && let Some(prepared) = entries.get(&key)
-            && prepared.query == query
-            && prepared.operation_name.as_deref() == operation_name
+        let exact_key = cache_key(query, operation_name);
+        if let Ok(mut exact) = self.exact.lock()
+            && let Some((text, name, prepared)) = exact.get(&exact_key)
+            && text == query
+            && name.as_deref() == operation_name
         {
             return Ok(prepared.clone());
         }
-        let prepared = Arc::new(prepare(supergraph, query, operation_name, max_depth)?);
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.put(key, prepared.clone());
+        let ast = parse(query)?;
+        let normalized = ast.serialize().no_indent().to_string();
+        let normalized_key = cache_key(&normalized, operation_name);
+        let cached = self.normalized.lock().ok().and_then(|mut entries| {
+            entries
+                .get(&normalized_key)
+                .filter(|prepared| {
+                    prepared.query == normalized
+                        && prepared.operation_name.as_deref() == operation_name
+                })
+                .cloned()
+        });
+        let prepared = match cached {
+            Some(prepared) => prepared,
+            None => {
+                let prepared = Arc::new(prepare_ast(
+                    supergraph,
+                    &ast,
+                    normalized,
+                    operation_name,
+                    max_depth,
+                )?);
+                self.planned.fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut entries) = self.normalized.lock() {
+                    entries.put(normalized_key, prepared.clone());
+                }
+                prepared
+            }
+        };
+        if let Ok(mut exact) = self.exact.lock() {
+            exact.put(
+                exact_key,
+                (
+                    query.to_owned(),
+                    operation_name.map(str::to_owned),
+                    prepared.clone(),
+                ),
+            );
         }
         Ok(prepared)
     }
 
+    /// Distinct normalized operations cached.
     pub fn len(&self) -> usize {
-        self.entries
+        self.normalized
             .lock()
             .map(|entries| entries.len())
             .unwrap_or(0)
@@ -75,6 +120,11 @@ impl PlanCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// How many operations were planned (cache misses) since start.
+    pub fn planned(&self) -> usize {
+        self.planned.load(Ordering::Relaxed)
     }
 }
 
@@ -85,15 +135,32 @@ fn cache_key(query: &str, operation_name: Option<&str>) -> u64 {
     hasher.finish()
 }
 
+fn parse(query: &str) -> Result<apollo_compiler::ast::Document, PrepareError> {
+    apollo_compiler::ast::Document::parse(query, "operation.graphql").map_err(|with_errors| {
+        PrepareError::Parse(with_errors.errors.iter().map(|d| d.to_json()).collect())
+    })
+}
+
+/// Parses, validates and plans `query` (the `router plan` command; requests go through
+/// [`PlanCache`]).
 pub fn prepare(
     supergraph: &Supergraph,
     query: &str,
     operation_name: Option<&str>,
     max_depth: usize,
 ) -> Result<Prepared, PrepareError> {
-    let ast = apollo_compiler::ast::Document::parse(query, "operation.graphql").map_err(
-        |with_errors| PrepareError::Parse(with_errors.errors.iter().map(|d| d.to_json()).collect()),
-    )?;
+    let ast = parse(query)?;
+    let normalized = ast.serialize().no_indent().to_string();
+    prepare_ast(supergraph, &ast, normalized, operation_name, max_depth)
+}
+
+fn prepare_ast(
+    supergraph: &Supergraph,
+    ast: &apollo_compiler::ast::Document,
+    normalized: String,
+    operation_name: Option<&str>,
+    max_depth: usize,
+) -> Result<Prepared, PrepareError> {
     let document = ast
         .to_executable_validate(&supergraph.api)
         .map_err(|with_errors| {
@@ -125,7 +192,7 @@ pub fn prepare(
         operation,
         plan,
         introspection,
-        query: query.to_owned(),
+        query: normalized,
         operation_name: operation_name.map(str::to_owned),
     })
 }

@@ -188,12 +188,17 @@ async fn introspection_is_answered_by_the_router_from_the_api_schema() {
 }
 
 #[tokio::test]
-async fn plans_are_cached_by_operation() {
+async fn plans_are_cached_by_normalized_operation() {
     let store = Store::start().await;
     for _ in 0..3 {
         store.query("{ me { name } }").await;
     }
+    // The same operation written differently: comments and layout do not count.
+    store.query("# who am I\n{\n  me {\n    name\n  }\n}").await;
+    store.query("query { me { name } }").await;
+    assert_eq!(store.pipeline.plans_made(), 1);
     store.query("{ me { id } }").await;
+    assert_eq!(store.pipeline.plans_made(), 2);
     assert_eq!(store.pipeline.cached_plans(), 2);
 }
 
