@@ -34,9 +34,12 @@ pub enum PrepareError {
     Plan(PlanError),
 }
 
+/// A request's exact text and operation name, and what they prepare to.
+type ExactEntry = (String, Option<String>, Arc<Prepared>);
+
 pub struct PlanCache {
     /// By the exact request text: the fast path.
-    exact: Mutex<LruCache<u64, (String, Option<String>, Arc<Prepared>)>>,
+    exact: Mutex<LruCache<u64, ExactEntry>>,
     /// By the normalized operation: the plan itself.
     normalized: Mutex<LruCache<u64, Arc<Prepared>>>,
     planned: AtomicUsize,
