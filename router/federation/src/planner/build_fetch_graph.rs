@@ -30,6 +30,21 @@ pub(crate) struct FetchNode {
     pub for_requires: bool,
 }
 
+impl FetchNode {
+    /// A fetch of root fields from `graph`.
+    fn root(graph: GraphId, kind: OperationType) -> Self {
+        Self {
+            graph,
+            root: Some(kind),
+            path: Vec::new(),
+            requires: Vec::new(),
+            body: Vec::new(),
+            deps: Vec::new(),
+            for_requires: false,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub(crate) struct FetchGraph<'a> {
     supergraph: &'a Supergraph,
@@ -82,15 +97,7 @@ impl<'a> FetchGraph<'a> {
                 // Mutation fields run in order: only consecutive ones share a fetch.
                 OperationType::Mutation => match previous_root {
                     Some(node) if self.nodes[node].graph == graph => node,
-                    _ => self.push_node(FetchNode {
-                        graph,
-                        root: Some(kind),
-                        path: Vec::new(),
-                        requires: Vec::new(),
-                        body: Vec::new(),
-                        deps: Vec::new(),
-                        for_requires: false,
-                    }),
+                    _ => self.push_node(FetchNode::root(graph, kind)),
                 },
                 _ => match self
                     .nodes
@@ -98,15 +105,7 @@ impl<'a> FetchGraph<'a> {
                     .position(|node| node.root.is_some() && node.graph == graph)
                 {
                     Some(node) => node,
-                    None => self.push_node(FetchNode {
-                        graph,
-                        root: Some(kind),
-                        path: Vec::new(),
-                        requires: Vec::new(),
-                        body: Vec::new(),
-                        deps: Vec::new(),
-                        for_requires: false,
-                    }),
+                    None => self.push_node(FetchNode::root(graph, kind)),
                 },
             };
             previous_root = Some(node);
@@ -143,15 +142,7 @@ impl<'a> FetchGraph<'a> {
         let mut best: Option<((usize, usize, GraphId), GraphId)> = None;
         for graph in candidates {
             let mut trial = self.clone();
-            let node = trial.push_node(FetchNode {
-                graph,
-                root: Some(kind),
-                path: Vec::new(),
-                requires: Vec::new(),
-                body: Vec::new(),
-                deps: Vec::new(),
-                for_requires: false,
-            });
+            let node = trial.push_node(FetchNode::root(graph, kind));
             let mut body = Vec::new();
             if trial
                 .plan_field(node, root_type, field, &Vec::new(), &mut body, None)
@@ -349,25 +340,10 @@ impl<'a> FetchGraph<'a> {
         collect_used_keys(items, &mut used);
         let key_items = avoid_collisions(out, &used, &key.items);
         self.plan_items(node, ty, &key_items, path, out, provided)?;
-        let mut deps = vec![node];
-        for producer in self.touched[mark..].iter().copied() {
-            if !deps.contains(&producer) {
-                deps.push(producer);
-            }
-        }
-        let target = self.entity_node(target_graph, path, deps, false);
-        let mut representation = vec![typename()];
-        representation.extend(key.items.iter().cloned());
-        merge_selection(
-            &mut self.nodes[target].requires,
-            on_type(ty, representation),
-        );
-        let mut body = std::mem::take(&mut self.nodes[target].body);
-        let mut fragment_items = take_fragment_items(&mut body, ty);
-        let result = self.plan_object(target, ty, &rest, path, &mut fragment_items, None);
-        merge_selection(&mut body, on_type(ty, fragment_items));
-        self.nodes[target].body = body;
-        result
+        let target = self.jump_target(node, mark, target_graph, path, ty, key_items, false);
+        self.plan_in_fragment(target, ty, |this, items| {
+            this.plan_object(target, ty, &rest, path, items, None)
+        })
     }
 
     fn plan_items(
@@ -624,26 +600,62 @@ impl<'a> FetchGraph<'a> {
             self.plan_items(from, ty, required_items, path, out, provided)?;
         }
         merge_selection(out, typename());
+        let for_requires = requires.is_some();
+        let mut representation = key_items;
+        representation.extend(required_items.into_iter().flatten());
+        let target = self.jump_target(
+            from,
+            mark,
+            graph,
+            path,
+            entity,
+            representation,
+            for_requires,
+        );
+        self.plan_in_fragment(target, entity, |this, items| {
+            this.emit_local(target, field, path, items, provides.as_ref())
+        })
+    }
+
+    /// The entity fetch a jump from `from` lands in: it runs after `from` and after every
+    /// fetch touched since `mark` (they give the key and the requirements), and takes
+    /// `__typename` plus `representation` of each `entity` object.
+    #[allow(clippy::too_many_arguments)]
+    fn jump_target(
+        &mut self,
+        from: NodeId,
+        mark: usize,
+        graph: GraphId,
+        path: &ResponsePath,
+        entity: &Name,
+        representation: Vec<Selection>,
+        for_requires: bool,
+    ) -> NodeId {
         let mut deps = vec![from];
         for producer in self.touched[mark..].iter().copied() {
             if !deps.contains(&producer) {
                 deps.push(producer);
             }
         }
-
-        let target = self.entity_node(graph, path, deps, requires.is_some());
-        let mut representation = vec![typename()];
-        representation.extend(key_items);
-        representation.extend(required_items.into_iter().flatten());
+        let target = self.entity_node(graph, path, deps, for_requires);
         let mut merged = Vec::new();
-        for item in representation {
+        for item in std::iter::once(typename()).chain(representation) {
             merge_selection(&mut merged, item);
         }
         merge_selection(&mut self.nodes[target].requires, on_type(entity, merged));
+        target
+    }
 
+    /// Runs `plan` on the selections of `... on entity` in `target`'s body.
+    fn plan_in_fragment(
+        &mut self,
+        target: NodeId,
+        entity: &Name,
+        plan: impl FnOnce(&mut Self, &mut Vec<Selection>) -> Result<(), PlanError>,
+    ) -> Result<(), PlanError> {
         let mut body = std::mem::take(&mut self.nodes[target].body);
         let mut items = take_fragment_items(&mut body, entity);
-        let result = self.emit_local(target, field, path, &mut items, provides.as_ref());
+        let result = plan(self, &mut items);
         merge_selection(&mut body, on_type(entity, items));
         self.nodes[target].body = body;
         result
