@@ -36,7 +36,7 @@ impl ResponseError {
     /// Writes the error as JSON, its members in the spec's order: message, path, extensions.
     pub fn write_json(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"message\":");
-        write_json(out, &Value::String(self.message.clone()));
+        write_str(out, &self.message);
         if !self.path.is_empty() {
             out.extend_from_slice(b",\"path\":[");
             for (index, segment) in self.path.iter().enumerate() {
@@ -49,27 +49,11 @@ impl ResponseError {
         }
         if !self.extensions.is_empty() {
             out.extend_from_slice(b",\"extensions\":");
-            write_json(out, &Value::Object(self.extensions.clone()));
+            if serde_json::to_writer(&mut *out, &self.extensions).is_err() {
+                out.extend_from_slice(b"{}");
+            }
         }
         out.push(b'}');
-    }
-
-    pub fn to_json(&self) -> Value {
-        let mut error = Map::new();
-        error.insert("message".to_owned(), Value::String(self.message.clone()));
-        if !self.path.is_empty() {
-            error.insert(
-                "path".to_owned(),
-                Value::Array(self.path.iter().map(PathSegment::to_json).collect()),
-            );
-        }
-        if !self.extensions.is_empty() {
-            error.insert(
-                "extensions".to_owned(),
-                Value::Object(self.extensions.clone()),
-            );
-        }
-        Value::Object(error)
     }
 }
 
@@ -186,7 +170,7 @@ impl<'a> Shaper<'a, '_> {
         self.out.extend_from_slice(key.as_bytes());
         self.out.extend_from_slice(b"\":");
         if field.name == "__typename" {
-            write_json(self.out, &Value::String(runtime_type.to_owned()));
+            write_str(self.out, runtime_type);
             return Ok(());
         }
         let mark = self.out.len();
@@ -355,6 +339,12 @@ fn is_plain(items: &[Selection]) -> bool {
         }
         Selection::Fragment(_) => false,
     })
+}
+
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    if serde_json::to_writer(&mut *out, text).is_err() {
+        out.extend_from_slice(b"\"\"");
+    }
 }
 
 fn write_json(out: &mut Vec<u8>, value: &Value) {

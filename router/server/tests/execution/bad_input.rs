@@ -1,4 +1,4 @@
-use crate::helpers::{Store, closed_url, counts, slow, spawn_garbage};
+use crate::helpers::{Gateway, closed_url, counts, slow, spawn_garbage};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -22,7 +22,7 @@ fn codes(body: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn malformed_requests_are_refused_before_any_subgraph_call() {
-    let store = Store::start().await;
+    let store = Gateway::start().await;
     for raw in ["{not json", "[]", "{\"variables\": {}}", "42"] {
         let (status, body) = store.send_raw(raw.to_owned()).await;
         assert_eq!(status, 400, "{raw}");
@@ -80,7 +80,7 @@ async fn malformed_requests_are_refused_before_any_subgraph_call() {
 
 #[tokio::test]
 async fn a_subgraph_that_is_down_leaves_partial_data_and_a_clear_error() {
-    let store = Store::start_with(HashMap::from([("reviews", closed_url().await)]), |_| {}).await;
+    let store = Gateway::start_with(HashMap::from([("reviews", closed_url().await)]), |_| {}).await;
     let body = store
         .query("{ topProducts(first: 2) { name reviews { body } } }")
         .await;
@@ -100,7 +100,7 @@ async fn a_subgraph_that_is_down_leaves_partial_data_and_a_clear_error() {
 #[tokio::test]
 async fn a_slow_subgraph_times_out_without_holding_the_rest() {
     let (url, _) = slow(Duration::from_secs(5)).await;
-    let store = Store::start_with(HashMap::from([("reviews", url)]), |config| {
+    let store = Gateway::start_with(HashMap::from([("reviews", url)]), |config| {
         config.subgraphs.get_mut("reviews").unwrap().timeout_ms = Some(200);
     })
     .await;
@@ -127,7 +127,7 @@ async fn garbage_from_a_subgraph_is_an_error_not_a_crash() {
         (200, "{\"unexpected\": true}"),
     ] {
         let url = spawn_garbage(status, answer).await;
-        let store = Store::start_with(HashMap::from([("accounts", url)]), |_| {}).await;
+        let store = Gateway::start_with(HashMap::from([("accounts", url)]), |_| {}).await;
         let body = store
             .query("{ me { name } topProducts(first: 1) { name } }")
             .await;
@@ -142,7 +142,7 @@ async fn garbage_from_a_subgraph_is_an_error_not_a_crash() {
 
 #[tokio::test]
 async fn entity_errors_keep_their_code_and_point_into_the_clients_response() {
-    let store = Store::start().await;
+    let store = Gateway::start().await;
     let body = store.query("{ topProducts { name flagged } }").await;
     assert_eq!(
         body["data"],
@@ -165,7 +165,7 @@ async fn entity_errors_keep_their_code_and_point_into_the_clients_response() {
 
 #[tokio::test]
 async fn a_null_for_a_non_null_field_nulls_the_nearest_nullable_parent() {
-    let store = Store::start().await;
+    let store = Gateway::start().await;
     let body = store.query("{ discontinued { name upc } }").await;
     // The subgraph returned null for a field the supergraph says is non-null: the item is
     // nulled and an error says why.

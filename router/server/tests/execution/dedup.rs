@@ -1,4 +1,4 @@
-use crate::helpers::{Store, slow};
+use crate::helpers::{Gateway, slow};
 use serde_json::json;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -8,7 +8,7 @@ const QUERY: &str = "{ topProducts(first: 1) { name reviews { body } } }";
 #[tokio::test]
 async fn identical_queries_in_flight_share_one_execution() {
     let (url, reviews) = slow(Duration::from_millis(300)).await;
-    let store = Store::start_with(HashMap::from([("reviews", url)]), |_| {}).await;
+    let store = Gateway::start_with(HashMap::from([("reviews", url)]), |_| {}).await;
     let answers = futures::future::join_all((0..8).map(|_| store.query(QUERY))).await;
     let expected = json!({ "data": { "topProducts": [ { "name": "Table", "reviews": [ { "body": "Love it!" }, { "body": "Prefer something else." } ] } ] } });
     assert!(
@@ -26,7 +26,7 @@ async fn identical_queries_in_flight_share_one_execution() {
 #[tokio::test]
 async fn without_deduplication_each_query_executes() {
     let (url, reviews) = slow(Duration::from_millis(200)).await;
-    let store = Store::start_with(HashMap::from([("reviews", url)]), |config| {
+    let store = Gateway::start_with(HashMap::from([("reviews", url)]), |config| {
         config.deduplication.inbound = false;
         config.deduplication.outbound = false;
     })
@@ -39,7 +39,7 @@ async fn without_deduplication_each_query_executes() {
 #[tokio::test]
 async fn identical_subgraph_requests_of_different_queries_are_sent_once() {
     let (url, reviews) = slow(Duration::from_millis(300)).await;
-    let store = Store::start_with(HashMap::from([("reviews", url)]), |config| {
+    let store = Gateway::start_with(HashMap::from([("reviews", url)]), |config| {
         config.deduplication.inbound = false;
     })
     .await;
@@ -53,7 +53,7 @@ async fn identical_subgraph_requests_of_different_queries_are_sent_once() {
 
 #[tokio::test]
 async fn mutations_are_never_collapsed() {
-    let store = Store::start().await;
+    let store = Gateway::start().await;
     let mutation = r#"mutation { addReview(upc: "1", body: "again") { body } }"#;
     futures::future::join_all((0..3).map(|_| store.query(mutation))).await;
     assert_eq!(store.counts()["reviews"], 3);

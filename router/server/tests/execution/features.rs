@@ -1,9 +1,9 @@
-use crate::helpers::{Store, counts};
+use crate::helpers::{Gateway, counts};
 use serde_json::json;
 
 #[tokio::test]
 async fn one_subgraph_answers_with_one_request() {
-    let store = Store::start().await;
+    let store = Gateway::start().await;
     let body = store.query("{ me { id name } }").await;
     assert_eq!(
         body,
@@ -14,7 +14,7 @@ async fn one_subgraph_answers_with_one_request() {
 
 #[tokio::test]
 async fn entity_jumps_at_several_levels_cost_one_request_per_subgraph_per_step() {
-    let store = Store::start().await;
+    let store = Gateway::start().await;
     let body = store
         .query("{ topProducts { name reviews { body author { name } } } }")
         .await;
@@ -48,7 +48,7 @@ async fn entity_jumps_at_several_levels_cost_one_request_per_subgraph_per_step()
 
 #[tokio::test]
 async fn required_fields_are_fetched_first_and_sent_in_the_representation() {
-    let store = Store::start().await;
+    let store = Gateway::start().await;
     let body = store
         .query("{ topProducts { name shippingEstimate } }")
         .await;
@@ -70,7 +70,7 @@ async fn required_fields_are_fetched_first_and_sent_in_the_representation() {
 
 #[tokio::test]
 async fn provided_fields_save_a_jump() {
-    let store = Store::start().await;
+    let store = Gateway::start().await;
     let body = store
         .query("{ me { reviews { author { username } } } }")
         .await;
@@ -83,7 +83,7 @@ async fn provided_fields_save_a_jump() {
 
 #[tokio::test]
 async fn independent_root_fields_are_fetched_in_parallel_and_merged_in_order() {
-    let store = Store::start().await;
+    let store = Gateway::start().await;
     let body = store
         .query("{ top: topProducts(first: 1) { name inStock } me { name } __typename }")
         .await;
@@ -99,7 +99,7 @@ async fn independent_root_fields_are_fetched_in_parallel_and_merged_in_order() {
 
 #[tokio::test]
 async fn fragments_aliases_variables_and_skip_include_are_honoured() {
-    let store = Store::start().await;
+    let store = Gateway::start().await;
     let query = "query Q($n: Int, $withReviews: Boolean!, $withStock: Boolean = false) {
         tops: topProducts(first: $n) {
           ...Basics
@@ -131,7 +131,7 @@ async fn fragments_aliases_variables_and_skip_include_are_honoured() {
 
 #[tokio::test]
 async fn a_client_alias_on_a_key_fields_name_keeps_both_apart() {
-    let store = Store::start().await;
+    let store = Gateway::start().await;
     let body = store
         .query("{ topProducts(first: 1) { reviews { body } upc: name } }")
         .await;
@@ -151,7 +151,7 @@ async fn a_client_alias_on_a_key_fields_name_keeps_both_apart() {
 
 #[tokio::test]
 async fn mutation_fields_run_in_order() {
-    let store = Store::start().await;
+    let store = Gateway::start().await;
     let body = store
         .query(r#"mutation { first: login(username: "alan") { name } review: addReview(upc: "3", body: "Sturdy") { body product { name } } logout }"#)
         .await;
@@ -168,7 +168,7 @@ async fn mutation_fields_run_in_order() {
 
 #[tokio::test]
 async fn introspection_is_answered_by_the_router_from_the_api_schema() {
-    let store = Store::start().await;
+    let store = Gateway::start().await;
     let body = store
         .query(r#"{ __schema { queryType { name } } __type(name: "User") { fields { name } } }"#)
         .await;
@@ -189,7 +189,7 @@ async fn introspection_is_answered_by_the_router_from_the_api_schema() {
 
 #[tokio::test]
 async fn plans_are_cached_by_normalized_operation() {
-    let store = Store::start().await;
+    let store = Gateway::start().await;
     for _ in 0..3 {
         store.query("{ me { name } }").await;
     }

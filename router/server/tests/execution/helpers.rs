@@ -82,8 +82,8 @@ pub fn fixture(name: &str) -> String {
         .replace("#include join_header.graphql", &header)
 }
 
-/// The router in front of the store's subgraphs.
-pub struct Store {
+/// A router in front of fixture subgraphs.
+pub struct Gateway {
     pub url: String,
     pub client: reqwest::Client,
     pub recorded: HashMap<&'static str, Arc<Recorded>>,
@@ -92,7 +92,7 @@ pub struct Store {
 
 pub const SUBGRAPHS: [&str; 4] = ["accounts", "inventory", "products", "reviews"];
 
-impl Store {
+impl Gateway {
     pub async fn start() -> Self {
         Self::start_with(HashMap::new(), |_| {}).await
     }

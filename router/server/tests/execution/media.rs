@@ -1,9 +1,9 @@
-use crate::helpers::{Store, counts};
+use crate::helpers::{Gateway, counts};
 use serde_json::json;
 
 #[tokio::test]
 async fn interface_members_resolved_by_different_subgraphs() {
-    let router = Store::media().await;
+    let router = Gateway::media().await;
     let body = router
         .query("{ media { __typename title ... on Book { price { amount currency } } ... on Movie { likes runtime } } }")
         .await;
@@ -25,7 +25,7 @@ async fn interface_members_resolved_by_different_subgraphs() {
 
 #[tokio::test]
 async fn union_members_from_one_subgraph_completed_by_another() {
-    let router = Store::media().await;
+    let router = Gateway::media().await;
     let body = router
         .query(r#"{ search(text: "x") { __typename ... on Author { name } ... on Media { title } ... on Book { likes } } }"#)
         .await;
@@ -42,7 +42,7 @@ async fn union_members_from_one_subgraph_completed_by_another() {
 
 #[tokio::test]
 async fn compound_and_nested_keys_reach_the_other_subgraph_whole() {
-    let router = Store::media().await;
+    let router = Gateway::media().await;
     let body = router
         .query(r#"{ offer(sku: "a", region: "eu") { amount rating seller { handle followers } } }"#)
         .await;
@@ -64,7 +64,7 @@ async fn compound_and_nested_keys_reach_the_other_subgraph_whole() {
 
 #[tokio::test]
 async fn overridden_fields_come_from_the_overriding_subgraph() {
-    let router = Store::media().await;
+    let router = Gateway::media().await;
     let body = router.query("{ featured { title rank } }").await;
     assert_eq!(
         body,
@@ -74,7 +74,7 @@ async fn overridden_fields_come_from_the_overriding_subgraph() {
 
 #[tokio::test]
 async fn requirements_travel_through_two_jumps_and_fragments() {
-    let router = Store::media().await;
+    let router = Gateway::media().await;
     let body = router
         .query(r#"{ featured { recommendation } media { ... on Movie { blurb(style: "long") } } }"#)
         .await;
@@ -86,7 +86,7 @@ async fn requirements_travel_through_two_jumps_and_fragments() {
 
 #[tokio::test]
 async fn a_shareable_root_field_is_answered_by_the_cheapest_subgraph() {
-    let router = Store::media().await;
+    let router = Gateway::media().await;
     let body = router.query("{ featured { price { amount } } }").await;
     assert_eq!(
         body,

@@ -1,11 +1,11 @@
-use crate::helpers::{Store, counts, spawn_subgraph};
+use crate::helpers::{Gateway, counts, spawn_subgraph};
 use crate::objects_subgraphs;
 use serde_json::json;
 
-async fn router() -> Store {
+async fn router() -> Gateway {
     let (library, library_record) = spawn_subgraph(objects_subgraphs::library()).await;
     let (publishing, publishing_record) = spawn_subgraph(objects_subgraphs::publishing()).await;
-    Store::start_fixture(
+    Gateway::start_fixture(
         "objects",
         vec![
             ("library", library, Some(library_record)),
