@@ -277,35 +277,9 @@ impl Supergraph {
     pub fn possible_types(&self, ty: &str) -> Vec<Name> {
         match self.schema.types.get(ty) {
             Some(ExtendedType::Object(_)) => vec![Name::new_unchecked(ty)],
-            Some(ExtendedType::Interface(_)) => {
-                let mut found = Vec::new();
-                let mut pending = vec![ty.to_owned()];
-                while let Some(current) = pending.pop() {
-                    for implementer in self
-                        .possible_types
-                        .get(current.as_str())
-                        .into_iter()
-                        .flatten()
-                    {
-                        if !found.contains(implementer) {
-                            found.push(implementer.clone());
-                        }
-                    }
-                    // Interfaces implementing this one.
-                    for (name, other) in &self.schema.types {
-                        if let ExtendedType::Interface(interface) = other
-                            && interface
-                                .implements_interfaces
-                                .iter()
-                                .any(|i| i.name.as_str() == current)
-                        {
-                            pending.push(name.to_string());
-                        }
-                    }
-                }
-                found
-            }
-            Some(ExtendedType::Union(_)) => {
+            // A valid schema lists every interface an object implements, inherited ones
+            // included, so the direct implementers are all of them.
+            Some(ExtendedType::Interface(_) | ExtendedType::Union(_)) => {
                 self.possible_types.get(ty).cloned().unwrap_or_default()
             }
             _ => Vec::new(),
@@ -383,7 +357,11 @@ impl Supergraph {
 
     /// Whether an object of type `object` matches a type condition `condition`.
     pub fn type_matches(&self, object: &str, condition: &str) -> bool {
-        object == condition || self.possible_types(condition).iter().any(|t| t == object)
+        object == condition
+            || self
+                .possible_types
+                .get(condition)
+                .is_some_and(|types| types.iter().any(|t| t == object))
     }
 
     /// The root type names of the supergraph.
