@@ -5,11 +5,13 @@
 //! - [`operation`]: operations as selection sets of fields and inline fragments.
 //! - [`planner`]: plans an operation into fetches across subgraphs.
 //! - [`plan`]: the query plan tree, printable.
+//! - [`json`]: the JSON tree subgraph data is merged in, spans into the answers' texts.
 //! - [`response`]: builds the client's response from the merged subgraph data.
 //! - [`error`]: supergraph and planning errors.
 
 pub mod api_schema;
 pub mod error;
+pub mod json;
 pub mod operation;
 pub mod plan;
 pub mod planner;

@@ -45,6 +45,8 @@ pub struct FetchStep {
     pub kind: OperationType,
     /// The GraphQL operation sent to the subgraph.
     pub operation: String,
+    /// `operation` as a JSON string, quoted and escaped once at planning.
+    pub operation_json: String,
     /// Client variables the operation uses, forwarded as they are.
     pub variables: Vec<Name>,
     /// For entity fetches: the selection each representation is built from

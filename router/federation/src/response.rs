@@ -3,18 +3,20 @@
 //! `@skip`/`@include` honoured, extra fields (keys, requirements) left out, and null
 //! propagation for non-null fields as the GraphQL spec requires.
 
+use crate::json::{Object, Sources, Value};
 use crate::operation::{Field, Selection, SelectionSet};
 use crate::supergraph::Supergraph;
 use apollo_compiler::ast;
 use indexmap::IndexMap;
-use serde_json::{Map, Value};
+use serde_json::Map;
+use std::borrow::Cow;
 
 /// A GraphQL error for the response.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseError {
     pub message: String,
     pub path: Vec<PathSegment>,
-    pub extensions: Map<String, Value>,
+    pub extensions: Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,10 +26,10 @@ pub enum PathSegment {
 }
 
 impl PathSegment {
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> serde_json::Value {
         match self {
-            Self::Key(key) => Value::String(key.clone()),
-            Self::Index(index) => Value::from(*index),
+            Self::Key(key) => serde_json::Value::String(key.clone()),
+            Self::Index(index) => serde_json::Value::from(*index),
         }
     }
 }
@@ -43,7 +45,12 @@ impl ResponseError {
                 if index > 0 {
                     out.push(b',');
                 }
-                write_json(out, &segment.to_json());
+                match segment {
+                    PathSegment::Key(key) => write_str(out, key),
+                    PathSegment::Index(index) => {
+                        out.extend_from_slice(index.to_string().as_bytes())
+                    }
+                }
             }
             out.push(b']');
         }
@@ -87,20 +94,23 @@ impl Step<'_> {
 
 struct Shaper<'a, 'o> {
     supergraph: &'a Supergraph,
-    variables: &'a Map<String, Value>,
+    variables: &'a Map<String, serde_json::Value>,
+    sources: &'a Sources,
     errors: &'a mut Vec<ResponseError>,
     path: Vec<Step<'a>>,
     out: &'o mut Vec<u8>,
 }
 
-/// Writes the response's `data` (JSON) to `out`: `data` (the merged subgraph data) shaped
+/// Writes the response's `data` (JSON) to `out`: `data` (the merged subgraph data, its texts
+/// in `sources`) shaped
 /// along the operation's `selection_set`, or `null` when a null reached the root. Adds an
 /// error for each non-null violation that no subgraph error explains already.
 pub fn shape(
     supergraph: &Supergraph,
     selection_set: &SelectionSet,
-    variables: &Map<String, Value>,
-    data: &Map<String, Value>,
+    variables: &Map<String, serde_json::Value>,
+    sources: &Sources,
+    data: &Object,
     errors: &mut Vec<ResponseError>,
     out: &mut Vec<u8>,
 ) {
@@ -108,6 +118,7 @@ pub fn shape(
     let mut shaper = Shaper {
         supergraph,
         variables,
+        sources,
         errors,
         path: Vec::new(),
         out,
@@ -124,12 +135,13 @@ impl<'a> Shaper<'a, '_> {
         &mut self,
         static_type: &'a str,
         sets: &[&'a Vec<Selection>],
-        source: &'a Map<String, Value>,
+        source: &'a Object,
     ) -> Result<(), NullBubble> {
-        let runtime_type = source
-            .get("__typename")
-            .and_then(Value::as_str)
-            .unwrap_or(static_type);
+        let runtime_type: Cow<'a, str> = source
+            .get(self.sources, "__typename")
+            .and_then(|value| self.sources.str(value))
+            .unwrap_or(Cow::Borrowed(static_type));
+        let runtime_type = runtime_type.as_ref();
         self.out.push(b'{');
         if let [items] = sets
             && is_plain(items)
@@ -159,7 +171,7 @@ impl<'a> Shaper<'a, '_> {
         first: bool,
         runtime_type: &str,
         fields: &[&'a Field],
-        source: &'a Map<String, Value>,
+        source: &'a Object,
     ) -> Result<(), NullBubble> {
         let field = fields[0];
         let key = field.response_key().as_str();
@@ -175,7 +187,7 @@ impl<'a> Shaper<'a, '_> {
         }
         let mark = self.out.len();
         self.path.push(Step::Key(key));
-        let value = source.get(key).unwrap_or(&Value::Null);
+        let value = source.get(self.sources, key).unwrap_or(&Value::Null);
         let result = self.value(&field.ty, fields, value, runtime_type);
         self.path.pop();
         match result {
@@ -235,7 +247,7 @@ impl<'a> Shaper<'a, '_> {
             ast::Type::Named(name) | ast::Type::NonNullNamed(name) => {
                 let first_set = fields.iter().find_map(|field| field.selection_set.as_ref());
                 if first_set.is_none() {
-                    write_json(self.out, value);
+                    self.sources.write(value, self.out);
                     return Ok(());
                 }
                 let Value::Object(source) = value else {
@@ -297,7 +309,7 @@ impl<'a> Shaper<'a, '_> {
                     Some(ast::Value::Variable(variable)) => Some(
                         self.variables
                             .get(variable.as_str())
-                            .and_then(Value::as_bool)
+                            .and_then(serde_json::Value::as_bool)
                             .unwrap_or(false),
                     ),
                     _ => None,
@@ -344,11 +356,5 @@ fn is_plain(items: &[Selection]) -> bool {
 fn write_str(out: &mut Vec<u8>, text: &str) {
     if serde_json::to_writer(&mut *out, text).is_err() {
         out.extend_from_slice(b"\"\"");
-    }
-}
-
-fn write_json(out: &mut Vec<u8>, value: &Value) {
-    if serde_json::to_writer(&mut *out, value).is_err() {
-        out.extend_from_slice(b"null");
     }
 }

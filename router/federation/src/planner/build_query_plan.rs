@@ -153,6 +153,7 @@ fn fetch_node(
             graph: node.graph,
             service: graph.name.clone(),
             kind,
+            operation_json: serde_json::to_string(&text).unwrap_or_default(),
             operation: text,
             variables,
             requires: None,
@@ -179,6 +180,7 @@ fn fetch_node(
             graph: node.graph,
             service: graph.name.clone(),
             kind,
+            operation_json: serde_json::to_string(&text).unwrap_or_default(),
             operation: text,
             variables,
             requires: Some(SelectionSet {

@@ -3,21 +3,28 @@
 //! once), answers merged into the response at their paths, subgraph errors passed on with
 //! paths into the client's response and the subgraph's name.
 
-use super::fetch::{FetchError, Subgraph, SubgraphClient};
+use super::fetch::{Answer, FetchError, Subgraph, SubgraphClient};
+use axum::body::Bytes;
 use axum::http::{HeaderName, HeaderValue};
 use federation::Supergraph;
+use federation::json::{self, Object, SourceId, Sources, Value};
 use federation::operation::Selection;
 use federation::plan::{FetchStep, PathElement, PlanNode, QueryPlan};
 use federation::response::{PathSegment, ResponseError};
 use federation::supergraph::GraphId;
 use futures::future::{BoxFuture, join_all};
-use serde_json::{Map, Value};
+use serde_json::Map;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 
-/// What one plan execution produced: the merged data and the errors met.
+/// What one plan execution produced: the merged data (its texts in `sources`) and the errors
+/// met.
 pub struct Executed {
-    pub data: Map<String, Value>,
+    pub sources: Sources,
+    pub data: Object,
     pub errors: Vec<ResponseError>,
 }
 
@@ -25,13 +32,16 @@ pub struct Execution<'a> {
     pub supergraph: &'a Supergraph,
     pub subgraphs: &'a [Subgraph],
     pub client: &'a SubgraphClient,
-    pub variables: &'a Map<String, Value>,
+    pub variables: &'a Map<String, serde_json::Value>,
     pub headers: &'a [(HeaderName, HeaderValue)],
+    /// The source id the next subgraph answer gets.
+    next_source: AtomicU32,
     state: Mutex<State>,
 }
 
 struct State {
-    data: Map<String, Value>,
+    sources: Sources,
+    data: Object,
     errors: Vec<ResponseError>,
 }
 
@@ -40,18 +50,30 @@ impl<'a> Execution<'a> {
         supergraph: &'a Supergraph,
         subgraphs: &'a [Subgraph],
         client: &'a SubgraphClient,
-        variables: &'a Map<String, Value>,
+        variables: &'a Map<String, serde_json::Value>,
         headers: &'a [(HeaderName, HeaderValue)],
-        initial: Map<String, Value>,
+        initial: Option<Bytes>,
     ) -> Self {
+        // The data answered before any fetch (introspection) is source 0.
+        let mut sources = Sources::default();
+        let mut data = Object::new();
+        if let Some(initial) = initial {
+            let id = SourceId::new(0);
+            if let Ok(Value::Object(object)) = json::parse(id, &initial) {
+                data = object;
+                sources.put(id, initial);
+            }
+        }
         Self {
             supergraph,
             subgraphs,
             client,
             variables,
             headers,
+            next_source: AtomicU32::new(1),
             state: Mutex::new(State {
-                data: initial,
+                sources,
+                data,
                 errors: Vec::new(),
             }),
         }
@@ -66,6 +88,7 @@ impl<'a> Execution<'a> {
             .into_inner()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         Executed {
+            sources: state.sources,
             data: state.data,
             errors: state.errors,
         }
@@ -101,7 +124,7 @@ impl<'a> Execution<'a> {
         // The request body, written directly: {"query":…,"variables":{…}}.
         let mut body = Vec::with_capacity(fetch.operation.len() + 256);
         body.extend_from_slice(b"{\"query\":");
-        write_json_str(&mut body, &fetch.operation);
+        body.extend_from_slice(fetch.operation_json.as_bytes());
         body.extend_from_slice(b",\"variables\":{");
         let mut first = true;
         for name in &fetch.variables {
@@ -119,36 +142,53 @@ impl<'a> Execution<'a> {
         // representation, or `None` when it is not one of the fetch's entities.
         let mut slots: Vec<Option<usize>> = Vec::new();
         if let Some(requires) = &fetch.requires {
-            let mut seen: HashMap<Vec<u8>, usize> = HashMap::new();
-            let mut representations: Vec<Vec<u8>> = Vec::new();
-            {
-                let state = self.lock();
-                visit(&state.data, path, &mut |object| {
-                    let mut text = Vec::new();
-                    let slot = self
-                        .representation(fetch.graph, &requires.items, object, &mut text)
-                        .then(|| {
-                            let next = representations.len();
-                            *seen.entry(text).or_insert_with_key(|text| {
-                                representations.push(text.clone());
-                                next
-                            })
-                        });
-                    slots.push(slot);
-                });
-            }
-            if representations.is_empty() {
-                return;
-            }
             if !first {
                 body.push(b',');
             }
             body.extend_from_slice(b"\"representations\":[");
-            for (index, representation) in representations.iter().enumerate() {
-                if index > 0 {
-                    body.push(b',');
-                }
-                body.extend_from_slice(representation);
+            // Each representation is written straight into the body and taken back out
+            // when it repeats an earlier one.
+            let mut written: Vec<Range<usize>> = Vec::new();
+            let mut by_hash: HashMap<u64, usize, BuildHasherDefault<KnownHash>> =
+                HashMap::default();
+            {
+                let state = self.lock();
+                let sources = &state.sources;
+                visit(sources, &state.data, path, &mut |object| {
+                    let mark = body.len();
+                    if !written.is_empty() {
+                        body.push(b',');
+                    }
+                    let start = body.len();
+                    if !self.representation(
+                        sources,
+                        fetch.graph,
+                        &requires.items,
+                        object,
+                        &mut body,
+                    ) {
+                        body.truncate(mark);
+                        slots.push(None);
+                        return;
+                    }
+                    let hash = hash_bytes(&body[start..]);
+                    let index = match by_hash.get(&hash) {
+                        Some(&index) if body[written[index].clone()] == body[start..] => {
+                            body.truncate(mark);
+                            index
+                        }
+                        _ => {
+                            let index = written.len();
+                            by_hash.entry(hash).or_insert(index);
+                            written.push(start..body.len());
+                            index
+                        }
+                    };
+                    slots.push(Some(index));
+                });
+            }
+            if written.is_empty() {
+                return;
             }
             body.push(b']');
         }
@@ -156,17 +196,23 @@ impl<'a> Execution<'a> {
 
         let subgraph = &self.subgraphs[fetch.graph];
         let shareable = fetch.kind == apollo_compiler::ast::OperationType::Query;
+        let id = SourceId::new(self.next_source.fetch_add(1, Ordering::Relaxed));
         let result = self
             .client
             .send(subgraph, body, self.headers, shareable)
-            .await;
+            .await
+            .and_then(|answer| read_answer(&subgraph.name, id, answer));
 
-        let mut state = self.lock();
+        let mut guard = self.lock();
+        let state = &mut *guard;
         let response = match result {
-            Ok(response) => response,
+            Ok((response, text)) => {
+                state.sources.put(id, text);
+                response
+            }
             Err(err) => {
                 let paths: Vec<Vec<PathSegment>> = if fetch.requires.is_some() {
-                    entity_paths(&state.data, path, &slots, |_| true)
+                    entity_paths(&state.sources, &state.data, path, &slots, |_| true)
                 } else {
                     vec![Vec::new()]
                 };
@@ -187,12 +233,16 @@ impl<'a> Execution<'a> {
                     .push(from_subgraph(&subgraph.name, error, |rest| rest.to_vec()));
             }
             if let Some(data) = response.data {
-                merge_object(&mut state.data, data);
+                state.data.merge(&state.sources, data);
             }
             return;
         }
 
-        let mut entities = match response.data.and_then(|mut data| data.remove("_entities")) {
+        let sources = &state.sources;
+        let mut entities = match response
+            .data
+            .and_then(|mut data| data.remove(sources, "_entities"))
+        {
             Some(Value::Array(entities)) => entities,
             _ => Vec::new(),
         };
@@ -203,7 +253,9 @@ impl<'a> Execution<'a> {
                     .push(from_subgraph(&subgraph.name, error, |_| Vec::new()));
                 continue;
             };
-            let paths = entity_paths(&state.data, path, &slots, |index| indexes.contains(&index));
+            let paths = entity_paths(sources, &state.data, path, &slots, |index| {
+                indexes.contains(&index)
+            });
             if paths.is_empty() {
                 state
                     .errors
@@ -230,7 +282,7 @@ impl<'a> Execution<'a> {
             .entity_types()
             .any(|ty| self.supergraph.is_interface_object(ty, fetch.graph));
         let mut slot = 0;
-        visit_mut(&mut state.data, path, &mut |object| {
+        visit_mut(sources, &mut state.data, path, &mut |object| {
             let Some(Some(index)) = slots.get(slot).copied() else {
                 slot += 1;
                 return;
@@ -248,9 +300,9 @@ impl<'a> Execution<'a> {
             if let Value::Object(mut entity) = entity {
                 if strip_typename {
                     // An interface object's `__typename` is the interface: keep the real one.
-                    entity.remove("__typename");
+                    entity.remove(sources, "__typename");
                 }
-                merge_object(object, entity);
+                object.merge(sources, entity);
             }
         });
     }
@@ -259,14 +311,19 @@ impl<'a> Execution<'a> {
     /// object is not one of the fetch's types or lacks a key field.
     fn representation(
         &self,
+        sources: &Sources,
         graph: GraphId,
         requires: &[Selection],
-        object: &Map<String, Value>,
+        object: &Object,
         out: &mut Vec<u8>,
     ) -> bool {
-        let Some(typename) = object.get("__typename").and_then(Value::as_str) else {
+        let Some(typename) = object
+            .get(sources, "__typename")
+            .and_then(|value| sources.str(value))
+        else {
             return false;
         };
+        let typename = typename.as_ref();
         let fragment = requires.iter().find_map(|item| match item {
             Selection::Fragment(fragment)
                 if fragment
@@ -296,25 +353,90 @@ impl<'a> Execution<'a> {
             write_json_str(out, typename);
             written.push("__typename");
         }
-        let complete = write_members(&fragment.selection_set.items, object, out, &mut written);
+        let complete = write_members(
+            sources,
+            &fragment.selection_set.items,
+            object,
+            out,
+            &mut written,
+        );
         out.push(b'}');
         complete
     }
 }
 
+/// A fast hash of a representation's text (FxHash's mixing, eight bytes at a time); only
+/// used to find repeats, which are then compared in full.
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mut hash = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
+    }
+    for &byte in chunks.remainder() {
+        hash = (hash.rotate_left(5) ^ u64::from(byte)).wrapping_mul(SEED);
+    }
+    hash
+}
+
+/// A hasher for keys that are hashes already.
+#[derive(Default)]
+struct KnownHash(u64);
+
+impl Hasher for KnownHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 << 8) | u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+/// Reads a subgraph's answer as a GraphQL response whose spans point into source `id`.
+fn read_answer(
+    subgraph: &str,
+    id: SourceId,
+    answer: Answer,
+) -> Result<(json::Response, Bytes), FetchError> {
+    match json::parse_response(id, &answer.body) {
+        Ok(response) if response.is_graphql => Ok((response, answer.body)),
+        _ if !answer.status.is_success() => Err(FetchError::Status {
+            subgraph: subgraph.to_owned(),
+            status: answer.status.as_u16(),
+        }),
+        _ => Err(FetchError::Invalid(subgraph.to_owned())),
+    }
+}
+
 /// Writes the fields of `items` taken from `object` as a JSON object; false when one is
 /// missing.
-fn write_selected(items: &[Selection], object: &Map<String, Value>, out: &mut Vec<u8>) -> bool {
+fn write_selected(
+    sources: &Sources,
+    items: &[Selection],
+    object: &Object,
+    out: &mut Vec<u8>,
+) -> bool {
     out.push(b'{');
     let mut written: Vec<&str> = Vec::with_capacity(items.len());
-    let complete = write_members(items, object, out, &mut written);
+    let complete = write_members(sources, items, object, out, &mut written);
     out.push(b'}');
     complete
 }
 
 fn write_members<'o>(
+    sources: &Sources,
     items: &'o [Selection],
-    object: &'o Map<String, Value>,
+    object: &Object,
     out: &mut Vec<u8>,
     written: &mut Vec<&'o str>,
 ) -> bool {
@@ -327,7 +449,7 @@ fn write_members<'o>(
                 if written.contains(&name) {
                     continue;
                 }
-                let Some(value) = object.get(field.response_key().as_str()) else {
+                let Some(value) = object.get(sources, field.response_key().as_str()) else {
                     return false;
                 };
                 if !written.is_empty() {
@@ -338,7 +460,7 @@ fn write_members<'o>(
                 out.push(b':');
                 let complete = match (&field.selection_set, value) {
                     (Some(selection_set), Value::Object(inner)) => {
-                        write_selected(&selection_set.items, inner, out)
+                        write_selected(sources, &selection_set.items, inner, out)
                     }
                     (Some(selection_set), Value::Array(values)) => {
                         out.push(b'[');
@@ -349,15 +471,21 @@ fn write_members<'o>(
                             }
                             complete &= match value {
                                 Value::Object(inner) => {
-                                    write_selected(&selection_set.items, inner, out)
+                                    write_selected(sources, &selection_set.items, inner, out)
                                 }
-                                other => serde_json::to_writer(&mut *out, other).is_ok(),
+                                other => {
+                                    sources.write(other, out);
+                                    true
+                                }
                             };
                         }
                         out.push(b']');
                         complete
                     }
-                    (_, value) => serde_json::to_writer(&mut *out, value).is_ok(),
+                    (_, value) => {
+                        sources.write(value, out);
+                        true
+                    }
                 };
                 if !complete {
                     return false;
@@ -365,9 +493,12 @@ fn write_members<'o>(
             }
             Selection::Fragment(fragment) => {
                 let applies = fragment.type_condition.as_ref().is_none_or(|condition| {
-                    object.get("__typename").and_then(Value::as_str) == Some(condition.as_str())
+                    matches!(object.get(sources, "__typename"),
+                        Some(Value::String(name)) if sources.is(*name, condition.as_str()))
                 });
-                if applies && !write_members(&fragment.selection_set.items, object, out, written) {
+                if applies
+                    && !write_members(sources, &fragment.selection_set.items, object, out, written)
+                {
                     return false;
                 }
             }
@@ -384,15 +515,16 @@ fn write_json_str(out: &mut Vec<u8>, text: &str) {
 
 /// Calls `f` on every object at `path` in `data`, in document order.
 fn visit<'d>(
-    data: &'d Map<String, Value>,
+    sources: &Sources,
+    data: &'d Object,
     path: &[PathElement],
-    f: &mut impl FnMut(&'d Map<String, Value>),
+    f: &mut impl FnMut(&'d Object),
 ) {
     match path.split_first() {
         None => f(data),
         Some((PathElement::Key(key), rest)) => {
-            if let Some(value) = data.get(key.as_str()) {
-                visit_value(value, rest, f);
+            if let Some(value) = data.get(sources, key.as_str()) {
+                visit_value(sources, value, rest, f);
             }
         }
         Some((PathElement::List, _)) => {}
@@ -400,32 +532,34 @@ fn visit<'d>(
 }
 
 fn visit_value<'d>(
+    sources: &Sources,
     value: &'d Value,
     path: &[PathElement],
-    f: &mut impl FnMut(&'d Map<String, Value>),
+    f: &mut impl FnMut(&'d Object),
 ) {
     match (value, path.split_first()) {
         (Value::Array(items), Some((PathElement::List, rest))) => {
             for item in items {
-                visit_value(item, rest, f);
+                visit_value(sources, item, rest, f);
             }
         }
-        (Value::Object(object), _) => visit(object, path, f),
+        (Value::Object(object), _) => visit(sources, object, path, f),
         _ => {}
     }
 }
 
 /// [`visit`], mutably: the same objects in the same order.
 fn visit_mut(
-    data: &mut Map<String, Value>,
+    sources: &Sources,
+    data: &mut Object,
     path: &[PathElement],
-    f: &mut impl FnMut(&mut Map<String, Value>),
+    f: &mut impl FnMut(&mut Object),
 ) {
     match path.split_first() {
         None => f(data),
         Some((PathElement::Key(key), rest)) => {
-            if let Some(value) = data.get_mut(key.as_str()) {
-                visit_value_mut(value, rest, f);
+            if let Some(value) = data.get_mut(sources, key.as_str()) {
+                visit_value_mut(sources, value, rest, f);
             }
         }
         Some((PathElement::List, _)) => {}
@@ -433,52 +567,53 @@ fn visit_mut(
 }
 
 fn visit_value_mut(
+    sources: &Sources,
     value: &mut Value,
     path: &[PathElement],
-    f: &mut impl FnMut(&mut Map<String, Value>),
+    f: &mut impl FnMut(&mut Object),
 ) {
     match (value, path.split_first()) {
         (Value::Array(items), Some((PathElement::List, rest))) => {
             for item in items {
-                visit_value_mut(item, rest, f);
+                visit_value_mut(sources, item, rest, f);
             }
         }
-        (Value::Object(object), _) => visit_mut(object, path, f),
+        (Value::Object(object), _) => visit_mut(sources, object, path, f),
         _ => {}
     }
 }
 
 /// The response paths of the objects whose representation index satisfies `wanted`.
 fn entity_paths(
-    data: &Map<String, Value>,
+    sources: &Sources,
+    data: &Object,
     path: &[PathElement],
     slots: &[Option<usize>],
     wanted: impl Fn(usize) -> bool,
 ) -> Vec<Vec<PathSegment>> {
     let mut objects = Vec::new();
-    collect_objects(data, path, &mut Vec::new(), &mut objects);
+    collect_objects(sources, data, path, &mut Vec::new(), &mut objects);
     objects
         .into_iter()
         .zip(slots)
-        .filter_map(|((object_path, _), slot)| {
-            slot.filter(|index| wanted(*index)).map(|_| object_path)
-        })
+        .filter_map(|(object_path, slot)| slot.filter(|index| wanted(*index)).map(|_| object_path))
         .collect()
 }
 
-/// Every object at `path` in `data`, with its concrete path (list indexes filled in).
-fn collect_objects<'d>(
-    data: &'d Map<String, Value>,
+/// The concrete path (list indexes filled in) of every object at `path` in `data`.
+fn collect_objects(
+    sources: &Sources,
+    data: &Object,
     path: &[PathElement],
     current: &mut Vec<PathSegment>,
-    out: &mut Vec<(Vec<PathSegment>, &'d Map<String, Value>)>,
+    out: &mut Vec<Vec<PathSegment>>,
 ) {
     match path.split_first() {
-        None => out.push((current.clone(), data)),
+        None => out.push(current.clone()),
         Some((PathElement::Key(key), rest)) => {
-            if let Some(value) = data.get(key.as_str()) {
+            if let Some(value) = data.get(sources, key.as_str()) {
                 current.push(PathSegment::Key(key.to_string()));
-                collect_in_value(value, rest, current, out);
+                collect_in_value(sources, value, rest, current, out);
                 current.pop();
             }
         }
@@ -486,48 +621,23 @@ fn collect_objects<'d>(
     }
 }
 
-fn collect_in_value<'d>(
-    value: &'d Value,
+fn collect_in_value(
+    sources: &Sources,
+    value: &Value,
     path: &[PathElement],
     current: &mut Vec<PathSegment>,
-    out: &mut Vec<(Vec<PathSegment>, &'d Map<String, Value>)>,
+    out: &mut Vec<Vec<PathSegment>>,
 ) {
     match (value, path.split_first()) {
         (Value::Array(items), Some((PathElement::List, rest))) => {
             for (index, item) in items.iter().enumerate() {
                 current.push(PathSegment::Index(index));
-                collect_in_value(item, rest, current, out);
+                collect_in_value(sources, item, rest, current, out);
                 current.pop();
             }
         }
-        (Value::Object(object), _) => collect_objects(object, path, current, out),
+        (Value::Object(object), _) => collect_objects(sources, object, path, current, out),
         _ => {}
-    }
-}
-
-/// Deep-merges `source` into `target`: objects field by field, lists item by item.
-fn merge_object(target: &mut Map<String, Value>, source: Map<String, Value>) {
-    for (key, value) in source {
-        match (target.get_mut(&key), value) {
-            (Some(Value::Object(existing)), Value::Object(incoming)) => {
-                merge_object(existing, incoming)
-            }
-            (Some(Value::Array(existing)), Value::Array(incoming))
-                if existing.len() == incoming.len() =>
-            {
-                for (existing, incoming) in existing.iter_mut().zip(incoming) {
-                    match (existing, incoming) {
-                        (Value::Object(existing), Value::Object(incoming)) => {
-                            merge_object(existing, incoming)
-                        }
-                        (existing, incoming) => *existing = incoming,
-                    }
-                }
-            }
-            (_, value) => {
-                target.insert(key, value);
-            }
-        }
     }
 }
 
@@ -535,29 +645,30 @@ fn merge_object(target: &mut Map<String, Value>, source: Map<String, Value>) {
 /// `["_entities", i, rest..]`. Some subgraphs leave the index out (`["_entities", "field"]`);
 /// the error is then about the entities that came back null.
 fn entity_error_target(
-    error: &Value,
+    error: &serde_json::Value,
     entities: &[Value],
 ) -> Option<(Vec<usize>, Vec<PathSegment>)> {
     let path = error.get("path")?.as_array()?;
     if path.first()?.as_str()? != "_entities" {
         return None;
     }
-    let (indexes, rest): (Vec<usize>, &[Value]) = match path.get(1).and_then(Value::as_u64) {
-        Some(index) => (vec![usize::try_from(index).ok()?], &path[2..]),
-        None => (
-            (0..entities.len().max(1))
-                .filter(|&i| entities.get(i).is_none_or(Value::is_null))
-                .collect(),
-            &path[1..],
-        ),
-    };
+    let (indexes, rest): (Vec<usize>, &[serde_json::Value]) =
+        match path.get(1).and_then(serde_json::Value::as_u64) {
+            Some(index) => (vec![usize::try_from(index).ok()?], &path[2..]),
+            None => (
+                (0..entities.len().max(1))
+                    .filter(|&i| entities.get(i).is_none_or(Value::is_null))
+                    .collect(),
+                &path[1..],
+            ),
+        };
     Some((indexes, rest.iter().filter_map(json_segment).collect()))
 }
 
-fn json_segment(value: &Value) -> Option<PathSegment> {
+fn json_segment(value: &serde_json::Value) -> Option<PathSegment> {
     match value {
-        Value::String(key) => Some(PathSegment::Key(key.clone())),
-        Value::Number(index) => index
+        serde_json::Value::String(key) => Some(PathSegment::Key(key.clone())),
+        serde_json::Value::Number(index) => index
             .as_u64()
             .and_then(|i| usize::try_from(i).ok())
             .map(PathSegment::Index),
@@ -569,24 +680,27 @@ fn json_segment(value: &Value) -> Option<PathSegment> {
 /// name added, its path mapped by `path`.
 fn from_subgraph(
     subgraph: &str,
-    error: Value,
+    error: serde_json::Value,
     path: impl FnOnce(&[PathSegment]) -> Vec<PathSegment>,
 ) -> ResponseError {
     let own_path: Vec<PathSegment> = error
         .get("path")
-        .and_then(Value::as_array)
+        .and_then(serde_json::Value::as_array)
         .map(|segments| segments.iter().filter_map(json_segment).collect())
         .unwrap_or_default();
     let message = error
         .get("message")
-        .and_then(Value::as_str)
+        .and_then(serde_json::Value::as_str)
         .unwrap_or("subgraph error")
         .to_owned();
     let mut extensions = match error.get("extensions") {
-        Some(Value::Object(extensions)) => extensions.clone(),
+        Some(serde_json::Value::Object(extensions)) => extensions.clone(),
         _ => Map::new(),
     };
-    extensions.insert("serviceName".to_owned(), Value::String(subgraph.to_owned()));
+    extensions.insert(
+        "serviceName".to_owned(),
+        serde_json::Value::String(subgraph.to_owned()),
+    );
     ResponseError {
         message,
         path: path(&own_path),
@@ -603,11 +717,14 @@ fn subgraph_failure(
     let mut extensions = Map::new();
     extensions.insert(
         "code".to_owned(),
-        Value::String("SUBGRAPH_ERROR".to_owned()),
+        serde_json::Value::String("SUBGRAPH_ERROR".to_owned()),
     );
-    extensions.insert("serviceName".to_owned(), Value::String(subgraph.to_owned()));
+    extensions.insert(
+        "serviceName".to_owned(),
+        serde_json::Value::String(subgraph.to_owned()),
+    );
     if let FetchError::Status { status, .. } = err {
-        extensions.insert("httpStatus".to_owned(), Value::from(*status));
+        extensions.insert("httpStatus".to_owned(), serde_json::Value::from(*status));
     }
     ResponseError {
         message: message.to_owned(),

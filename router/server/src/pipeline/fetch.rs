@@ -1,16 +1,15 @@
 //! Requests to subgraphs: one pooled keep-alive HTTP/1.1 client (hyper, no per-request URL
 //! parsing or header-map building beyond what the request needs), a timeout per subgraph,
-//! and answers read as GraphQL responses whatever their status.
+//! answers handed back as they came (status and body) for the executor to read.
 
 use axum::body::Bytes;
-use axum::http::{Request, Uri, header};
+use axum::http::{Request, StatusCode, Uri, header};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
@@ -57,14 +56,14 @@ pub enum FetchError {
     Invalid(String),
 }
 
-/// A subgraph's answer: `data` and `errors`.
-#[derive(Debug, Default, Clone)]
-pub struct SubgraphResponse {
-    pub data: Option<Map<String, Value>>,
-    pub errors: Vec<Value>,
+/// A subgraph's answer as it came; cheap to clone (the body is shared).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Bytes,
 }
 
-type SharedFetch = Shared<BoxFuture<'static, Result<Arc<SubgraphResponse>, FetchError>>>;
+type SharedFetch = Shared<BoxFuture<'static, Result<Answer, FetchError>>>;
 
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
@@ -107,7 +106,7 @@ impl SubgraphClient {
         body: Vec<u8>,
         headers: &[(axum::http::HeaderName, axum::http::HeaderValue)],
         shareable: bool,
-    ) -> Result<SubgraphResponse, FetchError> {
+    ) -> Result<Answer, FetchError> {
         let Some(in_flight) = self.in_flight.as_ref().filter(|_| shareable) else {
             return self.post(subgraph, body, headers).await;
         };
@@ -130,7 +129,7 @@ impl SubgraphClient {
                     let headers = headers.to_vec();
                     let map = in_flight.clone();
                     async move {
-                        let result = client.post(&subgraph, body, &headers).await.map(Arc::new);
+                        let result = client.post(&subgraph, body, &headers).await;
                         map.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
                         result
                     }
@@ -139,9 +138,7 @@ impl SubgraphClient {
                 })
                 .clone()
         };
-        shared
-            .await
-            .map(|response| Arc::try_unwrap(response).unwrap_or_else(|shared| (*shared).clone()))
+        shared.await
     }
 
     async fn post(
@@ -149,7 +146,7 @@ impl SubgraphClient {
         subgraph: &Subgraph,
         body: Vec<u8>,
         headers: &[(axum::http::HeaderName, axum::http::HeaderValue)],
-    ) -> Result<SubgraphResponse, FetchError> {
+    ) -> Result<Answer, FetchError> {
         let Some(uri) = &subgraph.uri else {
             return Err(FetchError::Unreachable(subgraph.name.clone()));
         };
@@ -177,28 +174,9 @@ impl SubgraphClient {
                 .to_bytes();
             Ok::<_, FetchError>((status, bytes))
         };
-        let (status, bytes) = tokio::time::timeout(subgraph.timeout, exchange)
+        let (status, body) = tokio::time::timeout(subgraph.timeout, exchange)
             .await
             .map_err(|_| FetchError::Timeout(subgraph.name.clone()))??;
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(mut object))
-                if object.contains_key("data") || object.contains_key("errors") =>
-            {
-                let data = match object.remove("data") {
-                    Some(Value::Object(data)) => Some(data),
-                    _ => None,
-                };
-                let errors = match object.remove("errors") {
-                    Some(Value::Array(errors)) => errors,
-                    _ => Vec::new(),
-                };
-                Ok(SubgraphResponse { data, errors })
-            }
-            _ if !status.is_success() => Err(FetchError::Status {
-                subgraph: subgraph.name.clone(),
-                status: status.as_u16(),
-            }),
-            _ => Err(FetchError::Invalid(subgraph.name.clone())),
-        }
+        Ok(Answer { status, body })
     }
 }

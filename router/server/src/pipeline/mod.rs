@@ -223,7 +223,7 @@ impl Pipeline {
             .as_ref()
             .map(|v| from_bytes_map(v.clone().into_inner()))
             .unwrap_or_default();
-        let mut initial = Map::new();
+        let mut initial = None;
         if prepared.introspection
             && let Ok(operation) = prepared.document.operations.get(operation_name)
         {
@@ -237,7 +237,7 @@ impl Pipeline {
             ) {
                 Ok(response) => {
                     if let Some(data) = response.data {
-                        initial = from_bytes_map(data);
+                        initial = serde_json::to_vec(&data).ok().map(Bytes::from);
                     }
                 }
                 Err(err) => {
@@ -266,6 +266,7 @@ impl Pipeline {
             &self.supergraph,
             &prepared.operation.selection_set,
             &variables_json,
+            &executed.sources,
             &executed.data,
             &mut errors,
             &mut out,
