@@ -130,6 +130,58 @@ mod fixtures {
         );
         insta::assert_snapshot!("store", sdl);
     }
+
+    #[test]
+    fn the_media_subgraphs_compose_and_plan_like_the_media_fixture() {
+        let sdl = plans_like_fixture(
+            "media",
+            &["catalog", "pricing", "search", "social"],
+            "media",
+            &[
+                "{ featured { title price { amount } likes } }",
+                "{ offer(sku: \"a\", region: \"eu\") { amount rating } }",
+                "{ offer(sku: \"a\", region: \"eu\") { seller { handle followers } } }",
+                "{ search(text: \"x\") { ... on Book { title likes } } }",
+                "{ featured { price { amount currency } } }",
+                "{ search(text: \"x\") { ... on Movie { title } } }",
+                "{ featured { title rank } }",
+                "{ media { id title } }",
+                "{ media { title ... on Book { price { amount } } ... on Movie { likes } } }",
+                "{ search(text: \"x\") { __typename ... on Author { name } ... on Book { title likes } ... on Movie { likes } } }",
+                "{ search(text: \"x\") { ... on Media { id title } } }",
+                "{ featured { recommendation } }",
+                "{ media { ... on Movie { blurb(style: \"long\") } } }",
+            ],
+        );
+        insta::assert_snapshot!("media", body(&sdl));
+    }
+
+    #[test]
+    fn interface_objects_compose_and_plan_like_the_objects_fixture() {
+        let sdl = plans_like_fixture(
+            "objects",
+            &["library", "publishing"],
+            "objects",
+            &[
+                "{ book(id: \"b1\") { title publisher { name } } }",
+                "{ shelf { title publisher { name } } }",
+                "{ published { id publisher { name } __typename ... on Book { pages } } }",
+                "{ published { id publisher { name } } }",
+            ],
+        );
+        insta::assert_snapshot!("objects", body(&sdl));
+    }
+
+    #[test]
+    fn federation_1_subgraphs_compose_and_plan_like_the_fed1_fixture() {
+        let sdl = plans_like_fixture(
+            "fed1",
+            &["accounts", "reviews"],
+            "fed1",
+            &["{ latestReviews { body author { id name reviews { body } } } }"],
+        );
+        insta::assert_snapshot!("fed1", body(&sdl));
+    }
 }
 
 const FED2: &str = r#"extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@override", "@inaccessible", "@tag", "@interfaceObject", "@composeDirective"])
@@ -165,5 +217,33 @@ mod sharing {
                 r#"[INVALID_FIELD_SHARING] non-shareable field "Money.currency" is resolved from several subgraphs: it is resolved from subgraphs "a" and "b" and defined as non-shareable in subgraph "a""#,
             ]
         );
+    }
+}
+
+mod real_subgraphs {
+    use super::*;
+
+    /// The subgraphs whose SDL is checked in under `schema/`; a new one is one more line.
+    const SUBGRAPHS: &[(&str, &str)] = &[
+        ("catalog", "http://127.0.0.1:4002/graphql"),
+        ("reviews", "http://127.0.0.1:4003/graphql"),
+        ("users", "http://127.0.0.1:4001/graphql"),
+    ];
+
+    #[test]
+    fn the_checked_in_subgraphs_compose_load_and_plan() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema");
+        let subgraphs: Vec<SubgraphSdl> = SUBGRAPHS
+            .iter()
+            .map(|(name, url)| {
+                let sdl = std::fs::read_to_string(format!("{dir}/{name}.graphql")).expect("sdl");
+                SubgraphSdl::new(*name, *url, sdl)
+            })
+            .collect();
+        let composed = compose(&subgraphs).unwrap_or_else(|errors| panic!("{errors}"));
+        let supergraph = Supergraph::parse(&composed.supergraph_sdl).expect("loads");
+        assert_eq!(supergraph.graphs.len(), SUBGRAPHS.len());
+        let query = r#"{ product(sku: "LAMP-1") { name ratingSummary { average } reviews(first: 2) { edges { node { title author { displayName email } } } } } }"#;
+        insta::assert_snapshot!("real_subgraphs_plan", plan(&supergraph, query), query);
     }
 }
