@@ -238,6 +238,15 @@ impl Diagnostics {
     }
 }
 
+/// `subgraph "a"`, `subgraphs "a" and "b"`.
+pub(crate) fn subgraph_list<S: AsRef<str>>(names: &[S]) -> String {
+    format!(
+        "subgraph{} {}",
+        if names.len() == 1 { "" } else { "s" },
+        quoted_list(names)
+    )
+}
+
 /// `"a"`, `"a" and "b"`, `"a", "b" and "c"`: subgraph names in messages.
 pub(crate) fn quoted_list<S: AsRef<str>>(names: &[S]) -> String {
     let quoted: Vec<String> = names

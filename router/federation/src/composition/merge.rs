@@ -3,7 +3,7 @@
 //! `@join__unionMember`, `@join__enumValue`); fields are merged in `merge_fields`, enum
 //! values and input fields in `merge_inputs`.
 
-use super::error::{Diagnostics, ErrorCode, quoted_list};
+use super::error::{Diagnostics, ErrorCode, subgraph_list};
 use super::merge_fields;
 use super::merge_inputs;
 use super::subgraph::{Applied, ComposedDirective, FieldDef, Kind, Subgraph, TypeDef};
@@ -151,8 +151,8 @@ pub(crate) fn merge(subgraphs: &[Subgraph], diags: &mut Diagnostics) -> Merged {
             diags.error(
                 ErrorCode::ExtensionWithNoBase,
                 format!(
-                    "type \"{name}\" is only extended, never defined: in subgraphs {}",
-                    quoted_list(&names_of(sources, subgraphs))
+                    "type \"{name}\" is only extended, never defined: in {}",
+                    subgraph_list(&names_of(sources, subgraphs))
                 ),
             );
         }
@@ -263,8 +263,8 @@ fn merged_kind(
         diags.error(
             ErrorCode::InterfaceObjectUsageError,
             format!(
-                "type \"{name}\" is an @interfaceObject in subgraphs {} but no subgraph defines the interface \"{name}\"",
-                quoted_list(&names_of(sources, subgraphs))
+                "type \"{name}\" is an @interfaceObject in {} but no subgraph defines the interface \"{name}\"",
+                subgraph_list(&names_of(sources, subgraphs))
             ),
         );
         return None;

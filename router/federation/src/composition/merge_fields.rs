@@ -240,6 +240,9 @@ impl FieldContext<'_> {
                 continue;
             };
             let here = self.graph_name(*graph);
+            if from == here {
+                continue; // reported with the subgraph's own rules
+            }
             let Some(from_graph) = self.subgraphs.iter().position(|s| &s.name == from) else {
                 diags.hint(
                     "FROM_SUBGRAPH_DOES_NOT_EXIST",
@@ -263,7 +266,6 @@ impl FieldContext<'_> {
                         self.coordinate
                     ),
                 );
-                continue;
             }
             overridden.insert(
                 from_graph,

@@ -2,7 +2,7 @@
 //! (what every subgraph accepts), required ones present everywhere; enums by union when
 //! only returned, by intersection when only accepted, identical when both.
 
-use super::error::{Diagnostics, ErrorCode, quoted_list};
+use super::error::{Diagnostics, ErrorCode, subgraph_list};
 use super::merge::{
     GraphId, JoinField, JoinFields, MergedField, MergedValue, merge_applied, pick_description,
 };
@@ -276,12 +276,4 @@ fn merge_input_values(
         );
     }
     merged
-}
-
-fn subgraph_list(names: &[&str]) -> String {
-    format!(
-        "subgraph{} {}",
-        if names.len() == 1 { "" } else { "s" },
-        quoted_list(names)
-    )
 }

@@ -61,7 +61,8 @@ pub struct Composed {
 /// Composes subgraphs into a supergraph. Subgraphs are ordered by name (the `join__Graph`
 /// enum and every list of subgraphs follow that order), so the output does not depend on
 /// the order given. On failure, returns every error found: first those of the subgraphs on
-/// their own, then (when each subgraph is valid) those of merging them.
+/// their own, then (when every subgraph parses) those of merging them; satisfiability is
+/// checked only when nothing else is wrong.
 pub fn compose(subgraphs: &[SubgraphSdl]) -> Result<Composed, CompositionErrors> {
     let mut diags = Diagnostics::default();
     let mut sorted: Vec<&SubgraphSdl> = subgraphs.iter().collect();
@@ -91,7 +92,9 @@ pub fn compose(subgraphs: &[SubgraphSdl]) -> Result<Composed, CompositionErrors>
             read.push(subgraph);
         }
     }
-    if !diags.errors.is_empty() {
+    // Subgraphs that do not even parse leave nothing sound to merge; those that break a
+    // federation rule are still merged, to report the merging errors too.
+    if read.len() != sorted.len() {
         return Err(CompositionErrors {
             errors: diags.errors,
         });
