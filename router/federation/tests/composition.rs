@@ -560,3 +560,20 @@ rule!(
         r#"[EXTENSION_WITH_NO_BASE] type "Ghost" is only extended, never defined: in subgraph "b""#,
     ]
 );
+
+mod security_directives {
+    use super::*;
+
+    #[test]
+    fn authentication_and_scopes_of_every_subgraph_must_hold() {
+        let header = r#"extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
+"#;
+        let a = format!(
+            "{header}type Query {{ me: User @authenticated }} type User @key(fields: \"id\") {{ id: ID! email: String @shareable @requiresScopes(scopes: [[\"read:email\"], [\"admin\"]]) }}"
+        );
+        let b = format!(
+            "{header}type User @key(fields: \"id\") {{ id: ID! email: String @shareable @requiresScopes(scopes: [[\"pii\"]]) }}"
+        );
+        insta::assert_snapshot!(composed_body(&[("a", &a), ("b", &b)]));
+    }
+}

@@ -107,6 +107,20 @@ pub async fn compose_subgraphs(
     Ok(compose(&sdls)?)
 }
 
+/// Composes subgraphs whose SDL is in files: `(name, url, path)` each. For exporting the
+/// supergraph of checked-in subgraph SDLs (`schema/<name>.graphql`).
+pub fn compose_files(subgraphs: &[(&str, &str, &Path)]) -> Result<Composed, ComposeError> {
+    let mut sdls = Vec::new();
+    for (name, url, path) in subgraphs {
+        let sdl = std::fs::read_to_string(path).map_err(|source| ComposeError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        sdls.push(SubgraphSdl::new(*name, *url, sdl));
+    }
+    Ok(compose(&sdls)?)
+}
+
 /// Asks a running subgraph for its SDL: `{ _service { sdl } }` over HTTP/1.1.
 pub async fn fetch_sdl(url: &str) -> Result<String, String> {
     let uri: Uri = url.parse().map_err(|err| format!("bad URL: {err}"))?;

@@ -4,7 +4,8 @@
 //! - [`error`]: error codes, errors and hints.
 //! - `spec`: federation directive names per subgraph (`@link` imports, Federation 1) and
 //!   the spec definitions the supergraph links.
-//! - `subgraph`: one subgraph's SDL read into types and fields with their federation facts.
+//! - `subgraph`: one subgraph's SDL read into types and fields with their federation facts;
+//!   `definitions` reads its type definitions.
 //! - `field_set`: `@key`/`@requires`/`@provides` field sets, parsed and checked.
 //! - `validate`: rules each subgraph must satisfy on its own.
 //! - `merge`, `merge_fields`, `merge_inputs`: types, fields, arguments, inputs and enums
@@ -13,6 +14,7 @@
 //! - `satisfiability`: every field resolvable along some path from a root.
 //! - `print`: the supergraph SDL.
 
+mod definitions;
 pub mod error;
 mod field_set;
 mod inaccessible;
