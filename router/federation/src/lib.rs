@@ -1,5 +1,6 @@
 //! Federation 2 for the router, as a pure library (no I/O):
 //!
+//! - [`composition`]: composes subgraph SDLs into a supergraph SDL (Federation 2 rules).
 //! - [`supergraph`]: reads a supergraph SDL (join spec) into what the planner needs.
 //! - [`api_schema`]: the public API schema clients see and are validated against.
 //! - [`operation`]: operations as selection sets of fields and inline fragments.
@@ -10,6 +11,7 @@
 //! - [`error`]: supergraph and planning errors.
 
 pub mod api_schema;
+pub mod composition;
 pub mod error;
 pub mod json;
 pub mod operation;
@@ -18,6 +20,7 @@ pub mod planner;
 pub mod response;
 pub mod supergraph;
 
+pub use composition::{Composed, CompositionErrors, SubgraphSdl, compose};
 pub use error::{PlanError, SupergraphError};
 pub use plan::QueryPlan;
 pub use supergraph::Supergraph;

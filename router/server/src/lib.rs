@@ -1,10 +1,12 @@
 //! The router: serves a Federation 2 supergraph.
 //!
 //! - [`config`]: the YAML configuration.
+//! - [`compose`]: `router compose`, subgraph SDLs (files or fetched) composed.
 //! - [`server`]: HTTP routes and the server's lifecycle.
 //! - [`pipeline`]: what happens to a request: prepare (parse, validate, plan, cached),
 //!   execute (fetches across subgraphs), shape the response.
 
+pub mod compose;
 pub mod config;
 pub mod pipeline;
 pub mod server;

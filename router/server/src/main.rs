@@ -10,7 +10,9 @@ const USAGE: &str = "usage:
   router [--supergraph FILE] [--config FILE]
       serve the supergraph (the config file may name it instead)
   router plan --supergraph FILE --query FILE [--operation NAME]
-      print the query plan of an operation";
+      print the query plan of an operation
+  router compose --config FILE [--output FILE]
+      compose the subgraphs the file lists into a supergraph (to stdout or FILE)";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -20,6 +22,9 @@ fn main() -> anyhow::Result<()> {
     }
     if args.first().map(String::as_str) == Some("plan") {
         return plan(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("compose") {
+        return compose(&args[1..]);
     }
     serve(&args)
 }
@@ -126,4 +131,31 @@ fn plan(args: &[String]) -> anyhow::Result<()> {
         }
         Err(err) => bail!("cannot plan the operation: {err:?}"),
     }
+}
+
+fn compose(args: &[String]) -> anyhow::Result<()> {
+    check_flags(args, &["--config", "--output"])?;
+    let config_path = PathBuf::from(option(args, "--config")?.context(USAGE)?);
+    let config = router::compose::ComposeConfig::from_file(&config_path)?;
+    let base_dir = config_path.parent().unwrap_or(std::path::Path::new("."));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let composed = match runtime.block_on(router::compose::compose_subgraphs(&config, base_dir)) {
+        Ok(composed) => composed,
+        Err(err) => {
+            // Every error, as is (no backtrace): they are the user's to fix.
+            eprint!("{err}");
+            std::process::exit(1);
+        }
+    };
+    for hint in &composed.hints {
+        eprintln!("hint: {hint}");
+    }
+    match option(args, "--output")? {
+        Some(path) => std::fs::write(&path, &composed.supergraph_sdl)
+            .with_context(|| format!("cannot write {path}"))?,
+        None => print!("{}", composed.supergraph_sdl),
+    }
+    Ok(())
 }

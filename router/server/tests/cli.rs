@@ -92,3 +92,99 @@ fn bad_arguments_and_configs_are_refused_with_a_reason() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// A scratch directory for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("router-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn compose_writes_the_supergraph_of_the_subgraphs_a_config_lists() {
+    let dir = scratch("compose-ok");
+    let store = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../federation/tests/composition/store"
+    );
+    let mut yaml = String::from("subgraphs:\n");
+    for name in ["accounts", "inventory", "products", "reviews"] {
+        yaml.push_str(&format!(
+            "  {name}:\n    url: http://{name}.local/graphql\n    schema: {store}/{name}.graphql\n"
+        ));
+    }
+    std::fs::write(dir.join("compose.yaml"), yaml).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_router"))
+        .args(["compose", "--config"])
+        .arg(dir.join("compose.yaml"))
+        .arg("--output")
+        .arg(dir.join("supergraph.graphql"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let written = std::fs::read_to_string(dir.join("supergraph.graphql")).unwrap();
+    let subgraphs: Vec<_> = ["accounts", "inventory", "products", "reviews"]
+        .iter()
+        .map(|name| {
+            let sdl = std::fs::read_to_string(format!("{store}/{name}.graphql")).unwrap();
+            federation::SubgraphSdl::new(*name, format!("http://{name}.local/graphql"), sdl)
+        })
+        .collect();
+    assert_eq!(
+        written,
+        federation::compose(&subgraphs).unwrap().supergraph_sdl
+    );
+}
+
+#[test]
+fn compose_reports_every_error_and_fails() {
+    let dir = scratch("compose-errors");
+    std::fs::write(
+        dir.join("a.graphql"),
+        r#"extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+type Query { product: Product }
+type Product @key(fields: "sku") { id: ID! name: String }"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b.graphql"),
+        r#"extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+type Product @key(fields: "id") { id: ID! name: Int }"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "subgraphs:\n  a: { url: http://a.local/graphql, schema: a.graphql }\n  b: { url: http://b.local/graphql, schema: b.graphql }\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_router"))
+        .args(["compose", "--config"])
+        .arg(dir.join("compose.yaml"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr,
+        r#"composition failed with 4 errors:
+[KEY_INVALID_FIELDS] subgraph "a": @key(fields: "sku") on type "Product" is invalid: field "Product.sku" does not exist in the subgraph
+[INVALID_FIELD_SHARING] non-shareable field "Product.id" is resolved from several subgraphs: it is resolved from subgraphs "a" and "b" and defined as non-shareable in subgraph "a"
+[INVALID_FIELD_SHARING] non-shareable field "Product.name" is resolved from several subgraphs: it is resolved from subgraphs "a" and "b" and defined as non-shareable in all of them
+[FIELD_TYPE_MISMATCH] type of field "Product.name" is incompatible across subgraphs: it has type "String" in subgraph "a" but type "Int" in subgraph "b"
+"#
+    );
+
+    std::fs::write(dir.join("typo.yaml"), "subgraph: {}\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_router"))
+        .args(["compose", "--config"])
+        .arg(dir.join("typo.yaml"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown field `subgraph`"));
+}

@@ -2,6 +2,7 @@
 //! of requests each subgraph received.
 
 mod bad_input;
+mod composed;
 mod dedup;
 mod features;
 mod helpers;

@@ -1,5 +1,7 @@
 //! The store fixture's four subgraphs (accounts, inventory, products, reviews) as small
 //! async-graphql services with in-memory data, matching `federation/tests/fixtures/store.graphql`.
+//! Root types are named `Query` and `Mutation`: async-graphql's federation SDL has no schema
+//! definition to name other roots, and composition reads it (`composed.rs`).
 
 use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Object, Schema, SimpleObject};
 use std::time::Duration;
@@ -30,7 +32,7 @@ fn user(id: &str) -> Option<User> {
 
 pub struct AccountsQuery;
 
-#[Object]
+#[Object(name = "Query")]
 impl AccountsQuery {
     async fn me(&self) -> Option<User> {
         user("1")
@@ -52,7 +54,7 @@ impl AccountsQuery {
 
 pub struct AccountsMutation;
 
-#[Object]
+#[Object(name = "Mutation")]
 impl AccountsMutation {
     async fn login(&self, username: String) -> Option<User> {
         ["1", "2"]
@@ -101,7 +103,7 @@ fn products() -> Vec<Product> {
 
 pub struct ProductsQuery;
 
-#[Object]
+#[Object(name = "Query")]
 impl ProductsQuery {
     async fn top_products(&self, #[graphql(default = 5)] first: i32) -> Vec<Product> {
         products().into_iter().take(first.max(0) as usize).collect()
@@ -168,7 +170,7 @@ impl InventoryProduct {
 
 pub struct InventoryQuery;
 
-#[Object]
+#[Object(name = "Query")]
 impl InventoryQuery {
     #[graphql(entity)]
     async fn find_product_by_upc(
@@ -310,7 +312,7 @@ impl ReviewProduct {
 
 pub struct ReviewsQuery;
 
-#[Object]
+#[Object(name = "Query")]
 impl ReviewsQuery {
     #[graphql(entity)]
     async fn find_user_by_id(&self, id: ID) -> ReviewUser {
@@ -334,7 +336,7 @@ impl ReviewsQuery {
 
 pub struct ReviewsMutation;
 
-#[Object]
+#[Object(name = "Mutation")]
 impl ReviewsMutation {
     async fn add_review(&self, upc: String, body: String) -> Review {
         let product = ["1", "2", "3"]
