@@ -132,6 +132,24 @@ impl Broker {
         Ok(channel)
     }
 
+    /// Publishes one message to the events exchange and waits for the broker's confirm
+    /// (operations and tests; services publish through their outbox).
+    pub async fn publish(&self, routing_key: &str, body: &[u8]) -> Result<(), super::EventError> {
+        let channel = self.confirm_channel().await?;
+        super::consumer::publish_confirmed(
+            &channel,
+            &self.exchange(),
+            routing_key,
+            body,
+            lapin::BasicProperties::default()
+                .with_content_type(ShortString::from("application/json"))
+                .with_delivery_mode(2),
+        )
+        .await?;
+        let _ = channel.close(200, ShortString::from("published")).await;
+        Ok(())
+    }
+
     /// Declares the events exchange (topic) and the dead-letter exchange (direct).
     pub async fn declare_exchanges(&self, channel: &Channel) -> Result<(), lapin::Error> {
         let options = ExchangeDeclareOptions {

@@ -65,13 +65,20 @@ pub async fn replay(broker: &Broker, queue: &str, limit: usize) -> Result<usize,
     let name = broker.name(queue);
     let dead = dead_queue(&name);
     let mut replayed = 0;
-    while replayed < limit {
+    // Only what is there now: a message that fails again comes back behind the others and
+    // must not be replayed twice in one go.
+    let mut remaining = limit;
+    while replayed < remaining {
         let Some(message) = channel
             .basic_get(dead.clone().into(), BasicGetOptions { no_ack: false })
             .await?
         else {
             break;
         };
+        if replayed == 0 {
+            let present = usize::try_from(message.message_count).unwrap_or(usize::MAX);
+            remaining = remaining.min(present.saturating_add(1));
+        }
         let properties = without_headers(
             message.delivery.properties.clone(),
             &[RETRIES_HEADER, REASON_HEADER, "x-death"],

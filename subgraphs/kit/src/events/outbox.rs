@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 /// How many rows one relay pass publishes.
-const BATCH: i64 = 100;
+const BATCH: usize = 100;
 /// Longest wait between attempts while the broker is unreachable.
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
@@ -67,7 +67,7 @@ impl Relay {
         let mut backoff = Duration::from_millis(200);
         loop {
             let wait = match self.publish_pending().await {
-                Ok(sent) if sent as i64 == BATCH => continue,
+                Ok(BATCH) => continue,
                 Ok(_) => {
                     backoff = Duration::from_millis(200);
                     poll
@@ -91,6 +91,22 @@ impl Relay {
 
     /// Publishes one batch of unsent events; returns how many were sent.
     pub async fn publish_pending(&mut self) -> Result<usize, EventError> {
+        let waiting: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)")
+                .fetch_one(&self.pool)
+                .await?;
+        if !waiting {
+            return Ok(0);
+        }
+        // The channel next: no rows are locked while the broker is being reached.
+        let channel = match &self.channel {
+            Some(channel) if channel.status().connected() => channel.clone(),
+            _ => {
+                let channel = self.broker.confirm_channel().await?;
+                self.channel = Some(channel.clone());
+                channel
+            }
+        };
         let mut tx = self.pool.begin().await?;
         // SKIP LOCKED: two relays (two replicas) share the work instead of waiting.
         let rows: Vec<(Uuid, String, serde_json::Value)> = sqlx::query_as(
@@ -100,20 +116,12 @@ impl Relay {
              LIMIT $1
              FOR UPDATE SKIP LOCKED",
         )
-        .bind(BATCH)
+        .bind(BATCH as i64)
         .fetch_all(&mut *tx)
         .await?;
         if rows.is_empty() {
             return Ok(0);
         }
-        let channel = match &self.channel {
-            Some(channel) if channel.status().connected() => channel.clone(),
-            _ => {
-                let channel = self.broker.confirm_channel().await?;
-                self.channel = Some(channel.clone());
-                channel
-            }
-        };
         let exchange = self.broker.exchange();
         let mut confirms = Vec::with_capacity(rows.len());
         for (id, routing_key, envelope) in &rows {
