@@ -1,13 +1,19 @@
-//! The catalog subgraph as a running service: state, routes, and its lifecycle.
+//! The catalog subgraph as a running service: state, routes, its lifecycle, and the saga's
+//! stock consumer and outbox relay running beside the server.
 
+use crate::events::{self, StockHandler};
 use crate::schema::{self, CatalogSchema};
 use crate::settings::Settings;
 use axum::Router;
 use kit::auth::TokenVerifier;
 use kit::cache::Cache;
+use kit::events::{Broker, Consumer, OutboxWaker, Relay};
 use kit::http::Service;
 use sqlx::PgPool;
+use std::future::Future;
 use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 /// What the resolvers share.
 #[derive(Clone)]
@@ -25,13 +31,16 @@ pub enum StartError {
     Bind(#[from] kit::http::BindError),
 }
 
-/// Builds the subgraph: its state, its routes, bound to its port.
-pub struct Application;
+/// The subgraph bound to its port, with its event work ready to start.
+pub struct Application {
+    service: Service,
+    events: Option<(Broker, Relay, Consumer<StockHandler>)>,
+}
 
 impl Application {
     /// Connects (creating and migrating the database), binds the listener; access tokens are
     /// verified against the users subgraph's published keys.
-    pub async fn build(settings: Settings) -> Result<Service, StartError> {
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
         let pool = kit::db::connect_and_migrate(&settings.database, &crate::MIGRATOR).await?;
         let auth = &settings.auth;
         let verifier = TokenVerifier::remote(
@@ -48,13 +57,71 @@ impl Application {
         settings: Settings,
         pool: PgPool,
         verifier: TokenVerifier,
-    ) -> Result<Service, StartError> {
+    ) -> Result<Self, StartError> {
         let state = AppState {
             pool,
             cache: Cache::new(&settings.redis),
         };
+        let events = if settings.events.enabled {
+            let broker = Broker::new(&settings.events, "catalog");
+            let waker = OutboxWaker::default();
+            let handler = StockHandler {
+                pool: state.pool.clone(),
+                cache: state.cache.clone(),
+                outbox: waker.clone(),
+            };
+            let consumer = Consumer::new(broker.clone(), events::stock_queue(), handler);
+            // Declared now, so orders placed before the consumer runs wait in the queue.
+            if let Err(err) = consumer.declare().await {
+                tracing::warn!(cause = %err, "message broker unreachable; the stock consumer keeps trying");
+            }
+            let relay = Relay::new(state.pool.clone(), broker.clone(), waker);
+            Some((broker, relay, consumer))
+        } else {
+            None
+        };
         let router = app(state, verifier, &settings);
-        Ok(Service::bind(&settings.server, router).await?)
+        Ok(Self {
+            service: Service::bind(&settings.server, router).await?,
+            events,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.service.port()
+    }
+
+    /// The broker connection of the stock consumer and relay (tests drop it).
+    pub fn broker(&self) -> Option<&Broker> {
+        self.events.as_ref().map(|(broker, _, _)| broker)
+    }
+
+    /// Serves until ctrl-c or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(kit::http::shutdown_signal()).await
+    }
+
+    /// Serves (and consumes) until `shutdown` completes.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop, stopped) = watch::channel(false);
+        let until_stopped = move || {
+            let mut stopped = stopped.clone();
+            async move {
+                let _ = stopped.wait_for(|stopped| *stopped).await;
+            }
+        };
+        let mut work = JoinSet::new();
+        if let Some((_, relay, consumer)) = self.events {
+            work.spawn(relay.run(until_stopped()));
+            work.spawn(consumer.run(until_stopped()));
+        }
+        let served = self.service.run_until(shutdown).await;
+        let _ = stop.send(true);
+        while work.join_next().await.is_some() {}
+        served
     }
 }
 

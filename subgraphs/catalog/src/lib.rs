@@ -4,8 +4,10 @@
 //! - [`settings`]: `CATALOG_*` settings.
 //! - [`schema`]: the GraphQL schema: products, search, categories, and the admin mutations.
 //! - [`stock`]: reserving and releasing stock for orders, safe under concurrency.
+//! - [`events`]: the checkout saga's consumer of `order.placed` and `order.cancelled`.
 
 pub mod app;
+pub mod events;
 pub mod schema;
 pub mod settings;
 pub mod stock;

@@ -1,8 +1,10 @@
 //! The catalog subgraph's settings: `CATALOG_` environment variables over developer
-//! defaults, e.g. `CATALOG_DATABASE__URL`, `CATALOG_AUTH__JWKS_URL`, `CATALOG_REDIS__URL`.
+//! defaults, e.g. `CATALOG_DATABASE__URL`, `CATALOG_AUTH__JWKS_URL`, `CATALOG_REDIS__URL`,
+//! `CATALOG_EVENTS__URL`.
 
 use kit::settings::{
-    AuthSettings, DatabaseSettings, RedisSettings, ServerSettings, SettingsError, TelemetrySettings,
+    AuthSettings, DatabaseSettings, EventSettings, RedisSettings, ServerSettings, SettingsError,
+    TelemetrySettings,
 };
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +19,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// The cache of hot reads (products by id and SKU).
     pub redis: RedisSettings,
+    /// The checkout saga: `order.placed` and `order.cancelled` in, `stock.*` out.
+    pub events: EventSettings,
 }
 
 impl Default for Settings {
@@ -27,6 +31,7 @@ impl Default for Settings {
             telemetry: TelemetrySettings::default(),
             auth: AuthSettings::default(),
             redis: RedisSettings::with_prefix("catalog:"),
+            events: EventSettings::default(),
         }
     }
 }

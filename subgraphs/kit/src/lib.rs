@@ -8,6 +8,8 @@
 //! - [`graphql`]: the `/graphql` endpoint, limits and the error-code extension.
 //! - [`http`]: `/health`, `/ready`, `/metrics`, request ids, serving with graceful shutdown.
 //! - `cache` (feature `cache`): a read-through cache on Redis that degrades to no cache.
+//! - `events` (feature `events`): RabbitMQ events: envelopes, topology, the transactional
+//!   outbox relay, idempotent consumers with retries, dead letters.
 //! - `testing` (feature `testing`): a local SMTP stand-in and an SQL statement counter.
 
 pub mod auth;
@@ -15,6 +17,8 @@ pub mod auth;
 pub mod cache;
 pub mod db;
 pub mod error;
+#[cfg(feature = "events")]
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod settings;

@@ -191,6 +191,62 @@ impl Default for RedisSettings {
     }
 }
 
+/// The message broker (RabbitMQ) and how a service uses it: see `kit::events` (feature
+/// `events`). Every name (exchanges and queues) gets `prefix` in front, so a test run can have a
+/// topology of its own on a shared broker.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventSettings {
+    /// Whether the service publishes and consumes events at all.
+    pub enabled: bool,
+    #[serde(serialize_with = "serialize_secret")]
+    pub url: SecretString,
+    /// Prepended to every exchange and queue name; empty in production.
+    pub prefix: String,
+    /// Queues expire when unused and exchanges go with their last binding (test runs).
+    pub ephemeral: bool,
+    /// How many unacknowledged messages a consumer holds at once.
+    pub prefetch: u16,
+    /// How often a failing message is retried before it is dead-lettered.
+    pub max_retries: u32,
+    /// The first retry's delay; each further retry doubles it (capped at a minute).
+    pub retry_base_ms: u64,
+    /// How often the outbox relay looks for unsent events when nothing woke it.
+    pub outbox_poll_ms: u64,
+    /// Longest wait for the broker to confirm a batch of published messages.
+    pub confirm_timeout_ms: u64,
+}
+
+impl EventSettings {
+    pub fn retry_base(&self) -> Duration {
+        Duration::from_millis(self.retry_base_ms)
+    }
+
+    pub fn outbox_poll(&self) -> Duration {
+        Duration::from_millis(self.outbox_poll_ms)
+    }
+
+    pub fn confirm_timeout(&self) -> Duration {
+        Duration::from_millis(self.confirm_timeout_ms)
+    }
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            url: SecretString::from("amqp://guest:guest@127.0.0.1:5672/%2f"),
+            prefix: String::new(),
+            ephemeral: false,
+            prefetch: 16,
+            max_retries: 5,
+            retry_base_ms: 1000,
+            outbox_poll_ms: 1000,
+            confirm_timeout_ms: 5000,
+        }
+    }
+}
+
 /// Serializes a secret as itself: only used to seed defaults, never for display.
 pub fn serialize_secret<S: serde::Serializer>(
     secret: &SecretString,

@@ -36,6 +36,7 @@ pub struct Product {
 
 /// An amount of money: an integer number of the currency's minor unit (cents for `EUR`).
 #[derive(Debug, Clone, PartialEq, Eq, SimpleObject)]
+#[graphql(shareable)]
 pub struct Money {
     /// In minor units: `1999` with `EUR` is €19.99.
     pub amount: i32,

@@ -32,6 +32,8 @@ impl TestApp {
         let mut settings = Settings::default();
         settings.server.port = 0;
         settings.redis.key_prefix = format!("test-{}:", Uuid::new_v4());
+        // The saga has its own tests (orders); these talk to the subgraph alone.
+        settings.events.enabled = false;
         configure(&mut settings);
         let token_settings = users::settings::TokenSettings::default();
         let keys =
