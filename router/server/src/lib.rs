@@ -2,6 +2,7 @@
 //!
 //! - [`config`]: the YAML configuration.
 //! - [`compose`]: `router compose`, subgraph SDLs (files or fetched) composed.
+//! - [`reload`]: the supergraph served, replaced when its file changes or on SIGHUP.
 //! - [`server`]: HTTP routes and the server's lifecycle.
 //! - [`pipeline`]: what happens to a request: prepare (parse, validate, plan, cached),
 //!   execute (fetches across subgraphs), shape the response.
@@ -9,6 +10,7 @@
 pub mod compose;
 pub mod config;
 pub mod pipeline;
+pub mod reload;
 pub mod server;
 
 pub use config::Config;

@@ -1,6 +1,8 @@
 use anyhow::{Context, bail};
+use router::reload::Watcher;
 use router::{Config, WorkerServer};
 use std::path::PathBuf;
+use std::time::Duration;
 
 // The router allocates and frees many small JSON values per request, from many threads.
 #[global_allocator]
@@ -72,12 +74,20 @@ fn serve(args: &[String]) -> anyhow::Result<()> {
     let server = WorkerServer::bind(&config, &sdl)?;
     tracing::info!(address = %server.address(), supergraph = %supergraph_path.display(), "router listening");
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    // The supergraph file is watched (and reread on SIGHUP) until shutdown.
+    let watcher = Watcher::new(server.serving(), &supergraph_path, sdl);
+    let watcher_stop = stopped.clone();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build();
         if let Ok(runtime) = runtime {
-            runtime.block_on(shutdown_signal());
+            runtime.block_on(async {
+                tokio::select! {
+                    _ = shutdown_signal() => {}
+                    _ = watcher.run(Duration::from_secs(1), watcher_stop) => {}
+                }
+            });
         }
         tracing::info!("shutting down; finishing requests in flight");
         let _ = stop.send(true);

@@ -1,7 +1,9 @@
-//! The router's HTTP surface: `POST /graphql` (GraphQL over HTTP, JSON) and `GET /health`.
+//! The router's HTTP surface: `POST /graphql` (GraphQL over HTTP, JSON) and `GET /health`,
+//! served from the current supergraph ([`Serving`], replaceable while it runs).
 
 use crate::config::Config;
 use crate::pipeline::{GraphqlRequest, Pipeline};
+use crate::reload::Serving;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -38,12 +40,13 @@ pub struct WorkerServer {
     listeners: Vec<std::net::TcpListener>,
     app: axum::Router,
     address: std::net::SocketAddr,
+    serving: Arc<Serving>,
 }
 
 impl WorkerServer {
     pub fn bind(config: &Config, supergraph_sdl: &str) -> Result<Self, StartError> {
         let supergraph = Supergraph::parse(supergraph_sdl)?;
-        let pipeline = Arc::new(Pipeline::new(supergraph, config));
+        let serving = Arc::new(Serving::new(supergraph, config));
         let workers = config
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
@@ -59,13 +62,19 @@ impl WorkerServer {
         }
         Ok(Self {
             listeners,
-            app: app(pipeline, config),
+            app: app(serving.clone(), config),
             address,
+            serving,
         })
     }
 
     pub fn address(&self) -> std::net::SocketAddr {
         self.address
+    }
+
+    /// The supergraph being served, for reloading it.
+    pub fn serving(&self) -> Arc<Serving> {
+        self.serving.clone()
     }
 
     /// Serves until `stop` turns true, then lets each worker finish its requests in flight.
@@ -122,13 +131,13 @@ pub struct RouterServer {
     listener: TcpListener,
     app: axum::Router,
     port: u16,
-    pipeline: Arc<Pipeline>,
+    serving: Arc<Serving>,
 }
 
 impl RouterServer {
     pub async fn build(config: &Config, supergraph_sdl: &str) -> Result<Self, StartError> {
         let supergraph = Supergraph::parse(supergraph_sdl)?;
-        let pipeline = Arc::new(Pipeline::new(supergraph, config));
+        let serving = Arc::new(Serving::new(supergraph, config));
         let address = config.listen;
         let listener = TcpListener::bind(address)
             .await
@@ -139,9 +148,9 @@ impl RouterServer {
             .port();
         Ok(Self {
             listener,
-            app: app(pipeline.clone(), config),
+            app: app(serving.clone(), config),
             port,
-            pipeline,
+            serving,
         })
     }
 
@@ -149,8 +158,14 @@ impl RouterServer {
         self.port
     }
 
+    /// The pipeline serving now.
     pub fn pipeline(&self) -> Arc<Pipeline> {
-        self.pipeline.clone()
+        self.serving.pipeline()
+    }
+
+    /// The supergraph being served, for reloading it.
+    pub fn serving(&self) -> Arc<Serving> {
+        self.serving.clone()
     }
 
     /// Serves until `shutdown` completes, then finishes requests in flight.
@@ -167,11 +182,11 @@ impl RouterServer {
     }
 }
 
-pub fn app(pipeline: Arc<Pipeline>, config: &Config) -> axum::Router {
+pub fn app(serving: Arc<Serving>, config: &Config) -> axum::Router {
     axum::Router::new()
         .route("/graphql", post(graphql))
         .route("/health", get(health))
-        .with_state(pipeline)
+        .with_state(serving)
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
 }
 
@@ -179,11 +194,7 @@ async fn health() -> impl IntoResponse {
     axum::Json(json!({ "status": "ok" }))
 }
 
-async fn graphql(
-    State(pipeline): State<Arc<Pipeline>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn graphql(State(serving): State<Arc<Serving>>, headers: HeaderMap, body: Bytes) -> Response {
     let request: GraphqlRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(err) => {
@@ -202,7 +213,7 @@ async fn graphql(
                 .map(|value| (HeaderName::from_static(name), value.clone()))
         })
         .collect();
-    let response = pipeline.execute(request, forwarded).await;
+    let response = serving.pipeline().execute(request, forwarded).await;
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (
         status,

@@ -55,12 +55,14 @@ async fn composed_store() -> (Gateway, String) {
         .expect("the router serves the composed supergraph");
     let url = format!("http://127.0.0.1:{}/graphql", server.port());
     let pipeline = server.pipeline();
+    let serving = server.serving();
     tokio::spawn(server.run_until(std::future::pending()));
     let gateway = Gateway {
         url,
         client: reqwest::Client::new(),
         recorded,
         pipeline,
+        serving,
     };
     (gateway, supergraph)
 }

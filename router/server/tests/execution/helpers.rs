@@ -88,6 +88,7 @@ pub struct Gateway {
     pub client: reqwest::Client,
     pub recorded: HashMap<&'static str, Arc<Recorded>>,
     pub pipeline: Arc<router::pipeline::Pipeline>,
+    pub serving: Arc<router::reload::Serving>,
 }
 
 pub const SUBGRAPHS: [&str; 4] = ["accounts", "inventory", "products", "reviews"];
@@ -165,12 +166,14 @@ impl Gateway {
             .expect("router starts");
         let url = format!("http://127.0.0.1:{}/graphql", server.port());
         let pipeline = server.pipeline();
+        let serving = server.serving();
         tokio::spawn(server.run_until(std::future::pending()));
         Self {
             url,
             client: reqwest::Client::new(),
             recorded,
             pipeline,
+            serving,
         }
     }
 

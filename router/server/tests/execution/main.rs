@@ -10,4 +10,5 @@ mod media;
 mod media_subgraphs;
 mod objects;
 mod objects_subgraphs;
+mod reload;
 mod subgraphs;
