@@ -14,7 +14,9 @@ const USAGE: &str = "usage:
   router plan --supergraph FILE --query FILE [--operation NAME]
       print the query plan of an operation
   router compose --config FILE [--output FILE]
-      compose the subgraphs the file lists into a supergraph (to stdout or FILE)";
+      compose the subgraphs the file lists into a supergraph (to stdout or FILE)
+  router schema --api [--supergraph FILE]
+      print the public API schema of a supergraph (default: schema/supergraph.graphql)";
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +29,9 @@ fn main() -> anyhow::Result<()> {
     }
     if args.first().map(String::as_str) == Some("compose") {
         return compose(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("schema") {
+        return schema(&args[1..]);
     }
     serve(&args)
 }
@@ -167,5 +172,17 @@ fn compose(args: &[String]) -> anyhow::Result<()> {
             .with_context(|| format!("cannot write {path}"))?,
         None => print!("{}", composed.supergraph_sdl),
     }
+    Ok(())
+}
+
+fn schema(args: &[String]) -> anyhow::Result<()> {
+    let Some((_api, rest)) = args.split_first().filter(|(first, _)| *first == "--api") else {
+        bail!("`router schema` prints the API schema: pass --api\n{USAGE}");
+    };
+    check_flags(rest, &["--supergraph"])?;
+    let path = option(rest, "--supergraph")?.unwrap_or_else(|| "schema/supergraph.graphql".into());
+    let sdl = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
+    let supergraph = federation::Supergraph::parse(&sdl)?;
+    print!("{}", router::schema::api_sdl(&supergraph));
     Ok(())
 }

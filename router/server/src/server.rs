@@ -186,8 +186,15 @@ pub fn app(serving: Arc<Serving>, config: &Config) -> axum::Router {
     axum::Router::new()
         .route("/graphql", post(graphql))
         .route("/health", get(health))
+        .route("/schema.graphql", get(api_schema))
         .with_state(serving)
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
+}
+
+/// The API schema clients are validated against, as SDL.
+async fn api_schema(State(serving): State<Arc<Serving>>) -> Response {
+    let sdl = crate::schema::api_sdl(&serving.pipeline().supergraph);
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], sdl).into_response()
 }
 
 async fn health() -> impl IntoResponse {
