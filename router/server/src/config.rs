@@ -9,6 +9,7 @@
 //! plan_cache: { capacity: 1024 }
 //! deduplication: { inbound: true, outbound: true }
 //! workers: 4                     # serving threads; default: the number of cores
+//! tls: { ca_file: certs/ca.pem }  # CAs trusted for https:// subgraphs, beside public roots
 //! ```
 
 use serde::Deserialize;
@@ -33,6 +34,16 @@ pub struct Config {
     /// the same port (the kernel spreads connections); no work stealing between them.
     /// Defaults to the number of cores.
     pub workers: Option<usize>,
+    /// TLS towards `https://` subgraphs.
+    pub tls: TlsConfig,
+}
+
+/// TLS towards subgraphs: the web's public roots are trusted, and the CAs in `ca_file`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// A PEM file of certificate authorities (a private CA for internal subgraphs).
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Collapsing identical work in flight into one.
@@ -66,6 +77,7 @@ impl Default for Config {
             limits: Limits::default(),
             deduplication: Deduplication::default(),
             workers: None,
+            tls: TlsConfig::default(),
         }
     }
 }

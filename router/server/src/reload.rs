@@ -5,6 +5,7 @@
 
 use crate::config::Config;
 use crate::pipeline::Pipeline;
+use crate::pipeline::tls::TlsError;
 use federation::{Supergraph, SupergraphError};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -17,11 +18,11 @@ pub struct Serving {
 }
 
 impl Serving {
-    pub fn new(supergraph: Supergraph, config: &Config) -> Self {
-        Self {
-            current: RwLock::new(Arc::new(Pipeline::new(supergraph, config))),
+    pub fn new(supergraph: Supergraph, config: &Config) -> Result<Self, TlsError> {
+        Ok(Self {
+            current: RwLock::new(Arc::new(Pipeline::new(supergraph, config)?)),
             config: config.clone(),
-        }
+        })
     }
 
     /// The pipeline to run a request on; it stays alive for the request whatever replaces it.
@@ -33,9 +34,9 @@ impl Serving {
     }
 
     /// Loads `sdl` and serves it from now on; on error the current supergraph stays.
-    pub fn reload(&self, sdl: &str) -> Result<(), SupergraphError> {
+    pub fn reload(&self, sdl: &str) -> Result<(), ReloadError> {
         let supergraph = Supergraph::parse(sdl)?;
-        let pipeline = Arc::new(Pipeline::new(supergraph, &self.config));
+        let pipeline = Arc::new(Pipeline::new(supergraph, &self.config)?);
         *self
             .current
             .write()
@@ -55,6 +56,8 @@ pub enum ReloadError {
     },
     #[error(transparent)]
     Supergraph(#[from] SupergraphError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
 }
 
 /// Watches the supergraph file and reloads it into `serving` when it changes.

@@ -24,6 +24,8 @@ const FORWARDED: &[&str] = &["authorization", "x-request-id"];
 pub enum StartError {
     #[error(transparent)]
     Supergraph(#[from] federation::SupergraphError),
+    #[error(transparent)]
+    Tls(#[from] crate::pipeline::tls::TlsError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: std::net::SocketAddr,
@@ -46,7 +48,7 @@ pub struct WorkerServer {
 impl WorkerServer {
     pub fn bind(config: &Config, supergraph_sdl: &str) -> Result<Self, StartError> {
         let supergraph = Supergraph::parse(supergraph_sdl)?;
-        let serving = Arc::new(Serving::new(supergraph, config));
+        let serving = Arc::new(Serving::new(supergraph, config)?);
         let workers = config
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
@@ -137,7 +139,7 @@ pub struct RouterServer {
 impl RouterServer {
     pub async fn build(config: &Config, supergraph_sdl: &str) -> Result<Self, StartError> {
         let supergraph = Supergraph::parse(supergraph_sdl)?;
-        let serving = Arc::new(Serving::new(supergraph, config));
+        let serving = Arc::new(Serving::new(supergraph, config)?);
         let address = config.listen;
         let listener = TcpListener::bind(address)
             .await

@@ -1,15 +1,19 @@
-//! Requests to subgraphs: one pooled keep-alive HTTP/1.1 client (hyper, no per-request URL
-//! parsing or header-map building beyond what the request needs), a timeout per subgraph,
-//! answers handed back as they came (status and body) for the executor to read.
+//! Requests to subgraphs: pooled keep-alive HTTP/1.1 clients (hyper; `http://` and `https://`
+//! with rustls), no per-request URL parsing or header-map building beyond what the request
+//! needs, a timeout per subgraph, answers handed back as they came (status and body) for the
+//! executor to read.
 
+use super::tls::Tls;
 use axum::body::Bytes;
 use axum::http::{Request, StatusCode, Uri, header};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
@@ -20,19 +24,18 @@ use std::time::Duration;
 pub struct Subgraph {
     pub name: String,
     pub url: String,
-    /// `url`, parsed once; `None` when it is not a valid `http://` URL.
+    /// `url`, parsed once; `None` when it is not a valid `http://` or `https://` URL.
     pub uri: Option<Uri>,
     pub timeout: Duration,
 }
 
 impl Subgraph {
     pub fn new(name: String, url: String, timeout: Duration) -> Self {
-        let uri = url
-            .parse::<Uri>()
-            .ok()
-            .filter(|uri| uri.scheme_str() == Some("http") && uri.host().is_some());
+        let uri = url.parse::<Uri>().ok().filter(|uri| {
+            matches!(uri.scheme_str(), Some("http" | "https")) && uri.host().is_some()
+        });
         if uri.is_none() {
-            tracing::error!(subgraph = %name, url = %url, "not a usable http:// URL; requests to this subgraph will fail");
+            tracing::error!(subgraph = %name, url = %url, "not a usable http(s):// URL; requests to this subgraph will fail");
         }
         Self {
             name,
@@ -65,35 +68,52 @@ pub struct Answer {
 
 type SharedFetch = Shared<BoxFuture<'static, Result<Answer, FetchError>>>;
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
+type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 thread_local! {
-    /// One connection pool per serving thread: a connection is driven by the thread that
-    /// uses it, never woken across threads.
-    static HTTP: HttpClient = http_client();
+    /// Connection pools of this serving thread, by TLS setting: a connection is driven by
+    /// the thread that uses it, never woken across threads.
+    static HTTP: RefCell<Vec<(u64, HttpClient)>> = const { RefCell::new(Vec::new()) };
 }
 
-fn http_client() -> HttpClient {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    connector.set_keepalive(Some(Duration::from_secs(60)));
-    connector.set_connect_timeout(Some(Duration::from_secs(5)));
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .pool_max_idle_per_host(256)
-        .build(connector)
+/// This thread's client for `tls`.
+fn http_client(tls: &Tls) -> HttpClient {
+    HTTP.with(|clients| {
+        let mut clients = clients.borrow_mut();
+        if let Some((_, client)) = clients.iter().find(|(id, _)| *id == tls.id) {
+            return client.clone();
+        }
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_keepalive(Some(Duration::from_secs(60)));
+        connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        connector.enforce_http(false);
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config((*tls.config).clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(256)
+            .build(connector);
+        clients.push((tls.id, client.clone()));
+        client
+    })
 }
 
 #[derive(Clone)]
 pub struct SubgraphClient {
     /// Requests in flight by content, when identical ones are sent once.
     in_flight: Option<Arc<Mutex<HashMap<u64, SharedFetch>>>>,
+    tls: Arc<Tls>,
 }
 
 impl SubgraphClient {
-    pub fn new(deduplicate: bool) -> Self {
+    pub fn new(deduplicate: bool, tls: Arc<Tls>) -> Self {
         Self {
             in_flight: deduplicate.then(Default::default),
+            tls,
         }
     }
 
@@ -160,7 +180,7 @@ impl SubgraphClient {
             .body(Full::new(Bytes::from(body)))
             .map_err(|_| FetchError::Unreachable(subgraph.name.clone()))?;
         let exchange = async {
-            let http = HTTP.with(HttpClient::clone);
+            let http = http_client(&self.tls);
             let response = http.request(request).await.map_err(|err| {
                 tracing::warn!(subgraph = %subgraph.name, cause = %err, "subgraph request failed");
                 FetchError::Unreachable(subgraph.name.clone())

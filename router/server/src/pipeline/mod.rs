@@ -1,11 +1,13 @@
 //! The request pipeline, one stage per module: [`prepare`] (parse, validate, plan, cached),
-//! [`execute`] (run the plan against the subgraphs), [`fetch`] (subgraph HTTP), then the
+//! [`execute`] (run the plan against the subgraphs), [`fetch`] (subgraph HTTP, [`tls`] for
+//! `https://` subgraphs), then the
 //! response is shaped by `federation::response`. Introspection is answered here, from the
 //! API schema.
 
 pub mod execute;
 pub mod fetch;
 pub mod prepare;
+pub mod tls;
 
 use crate::config::Config;
 use apollo_compiler::ast::OperationType;
@@ -69,7 +71,7 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn new(supergraph: Supergraph, config: &Config) -> Self {
+    pub fn new(supergraph: Supergraph, config: &Config) -> Result<Self, tls::TlsError> {
         let subgraphs = supergraph
             .graphs
             .iter()
@@ -81,14 +83,17 @@ impl Pipeline {
                 )
             })
             .collect();
-        Self {
+        Ok(Self {
             supergraph: Arc::new(supergraph),
             subgraphs,
-            client: SubgraphClient::new(config.deduplication.outbound),
+            client: SubgraphClient::new(
+                config.deduplication.outbound,
+                tls::client_tls(&config.tls)?,
+            ),
             cache: PlanCache::new(config.plan_cache.capacity),
             max_depth: config.limits.max_depth,
             in_flight: config.deduplication.inbound.then(Default::default),
-        }
+        })
     }
 
     /// Distinct normalized operations whose plan is cached.

@@ -30,6 +30,12 @@ impl Recorded {
 
 /// Serves `schema` at `http://127.0.0.1:<port>/graphql`, recording each request.
 pub async fn spawn_subgraph<E: async_graphql::Executor>(schema: E) -> (String, Arc<Recorded>) {
+    let (app, recorded) = subgraph_app(schema);
+    (serve(app).await, recorded)
+}
+
+/// The HTTP app serving `schema` at `/graphql`, recording each request.
+pub fn subgraph_app<E: async_graphql::Executor>(schema: E) -> (axum::Router, Arc<Recorded>) {
     let recorded = Arc::new(Recorded::default());
     let app = axum::Router::new()
         .route(
@@ -46,7 +52,7 @@ pub async fn spawn_subgraph<E: async_graphql::Executor>(schema: E) -> (String, A
             ),
         )
         .with_state((schema, recorded.clone()));
-    (serve(app).await, recorded)
+    (app, recorded)
 }
 
 /// A server answering every request with `body` and `status`.

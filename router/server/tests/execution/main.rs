@@ -12,3 +12,4 @@ mod objects;
 mod objects_subgraphs;
 mod reload;
 mod subgraphs;
+mod tls;
