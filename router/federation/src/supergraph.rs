@@ -52,8 +52,52 @@ pub struct FieldInGraph {
     pub provides: Option<SelectionSet>,
     /// Declared `@external`: the subgraph cannot resolve it (unless provided).
     pub external: bool,
-    /// Overridden by another subgraph: kept in the schema, not resolved here.
-    pub overridden: bool,
+    /// When another subgraph's `@override` takes the field from this one: kept in the
+    /// schema, not resolved here.
+    pub overridden: Overridden,
+}
+
+/// When a field's definition in one subgraph is set aside by an `@override`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overridden {
+    Never,
+    Always,
+    /// A progressive override (`@override(label:)`): set aside while the label is on (the
+    /// subgraph overridden) or while it is off (the overriding subgraph).
+    WhileOn(usize),
+    WhileOff(usize),
+}
+
+impl Overridden {
+    fn applies(self, labels: Labels) -> bool {
+        match self {
+            Self::Never => false,
+            Self::Always => true,
+            Self::WhileOn(label) => labels.is_on(label),
+            Self::WhileOff(label) => !labels.is_on(label),
+        }
+    }
+}
+
+/// The progressive `@override` labels switched on for a request: bit `i` is label `i` of
+/// [`Supergraph::override_labels`]. All off by default: overridden fields stay where they
+/// were until their label turns on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Labels(u64);
+
+impl Labels {
+    /// Labels beyond the 64th are never on.
+    pub fn with(self, label: usize) -> Self {
+        if label < 64 {
+            Self(self.0 | 1 << label)
+        } else {
+            self
+        }
+    }
+
+    pub fn is_on(self, label: usize) -> bool {
+        label < 64 && self.0 & (1 << label) != 0
+    }
 }
 
 /// Where a field can be resolved.
@@ -88,6 +132,8 @@ pub struct Supergraph {
     types: HashMap<Name, TypeInfo>,
     /// Every type implementing an interface or in a union, in the supergraph.
     possible_types: HashMap<Name, Vec<Name>>,
+    /// The labels of progressive overrides (`@join__field(overrideLabel:)`), each once.
+    pub override_labels: Vec<String>,
 }
 
 /// The names the join spec's elements have in this supergraph (`@link(as:)` may rename).
@@ -152,11 +198,20 @@ impl Supergraph {
             .collect();
 
         let mut types = HashMap::new();
+        let mut override_labels = Vec::new();
         for (name, ty) in &schema.types {
             if ty.is_built_in() || name.starts_with("join__") || name.starts_with("link__") {
                 continue;
             }
-            let info = read_type(&schema, &names, &graphs, &graph_ids, name, ty)?;
+            let info = read_type(
+                &schema,
+                &names,
+                &graphs,
+                &graph_ids,
+                name,
+                ty,
+                &mut override_labels,
+            )?;
             types.insert(name.clone(), info);
         }
 
@@ -188,6 +243,7 @@ impl Supergraph {
             graphs,
             types,
             possible_types,
+            override_labels,
         })
     }
 
@@ -240,12 +296,24 @@ impl Supergraph {
     }
 
     /// How `graph` resolves `ty.field`, or `None` when it cannot (absent, external,
-    /// overridden). `__typename` resolves everywhere.
+    /// overridden). `__typename` resolves everywhere. Progressive overrides as with every
+    /// label off.
     pub fn field_in_graph(
         &self,
         ty: &str,
         field: &str,
         graph: GraphId,
+    ) -> Option<FieldResolution<'_>> {
+        self.field_in_graph_with(ty, field, graph, Labels::default())
+    }
+
+    /// [`Self::field_in_graph`] with the progressive override `labels` of a request.
+    pub fn field_in_graph_with(
+        &self,
+        ty: &str,
+        field: &str,
+        graph: GraphId,
+        labels: Labels,
     ) -> Option<FieldResolution<'_>> {
         if field == "__typename" {
             return Some(FieldResolution::default());
@@ -258,7 +326,9 @@ impl Supergraph {
             FieldSources::ThroughInterfaceObject => None,
             FieldSources::Graphs(sources) => sources
                 .iter()
-                .find(|source| source.graph == graph && !source.external && !source.overridden)
+                .find(|source| {
+                    source.graph == graph && !source.external && !source.overridden.applies(labels)
+                })
                 .map(|source| FieldResolution {
                     requires: source.requires.as_ref(),
                     provides: source.provides.as_ref(),
@@ -266,10 +336,13 @@ impl Supergraph {
         }
     }
 
-    /// The subgraphs that resolve `ty.field`, in declaration order.
-    pub fn graphs_resolving(&self, ty: &str, field: &str) -> Vec<GraphId> {
+    /// The subgraphs that resolve `ty.field` under `labels`, in declaration order.
+    pub fn graphs_resolving(&self, ty: &str, field: &str, labels: Labels) -> Vec<GraphId> {
         (0..self.graphs.len())
-            .filter(|graph| self.field_in_graph(ty, field, *graph).is_some())
+            .filter(|graph| {
+                self.field_in_graph_with(ty, field, *graph, labels)
+                    .is_some()
+            })
             .collect()
     }
 
@@ -405,6 +478,7 @@ fn read_type(
     graph_ids: &HashMap<Name, GraphId>,
     name: &Name,
     ty: &ExtendedType,
+    labels: &mut Vec<String>,
 ) -> Result<TypeInfo, SupergraphError> {
     let graph_of = |directive: &Directive| -> Result<Option<GraphId>, SupergraphError> {
         match directive.specified_argument_by_name("graph") {
@@ -501,28 +575,47 @@ fn read_type(
                     .transpose()?,
                 provides: parse("provides")?,
                 external: bool_argument(directive, "external").unwrap_or(false),
-                overridden: false,
+                overridden: Overridden::Never,
             });
         }
         // `@join__field(override: "A")` in B: A's definition no longer resolves the field.
+        // With `overrideLabel`, only while the label is on; while it is off, B's does not.
+        let mut progressive = false;
         for directive in &directives {
             if let Some(from) = string_argument(directive, "override") {
                 let from = from
                     .split_once(':')
                     .map_or(from.as_str(), |(graph, _)| graph)
                     .to_owned();
+                let label = string_argument(directive, "overrideLabel").map(|label| {
+                    labels.iter().position(|l| *l == label).unwrap_or_else(|| {
+                        labels.push(label);
+                        labels.len() - 1
+                    })
+                });
+                progressive |= label.is_some();
+                let overrider = graph_of(directive)?;
                 for source in &mut sources {
                     let graph = &graphs[source.graph];
                     if graph.name == from || graph.enum_value.as_str().eq_ignore_ascii_case(&from) {
-                        source.overridden = true;
+                        source.overridden = label.map_or(Overridden::Always, Overridden::WhileOn);
+                    } else if let Some(label) = label
+                        && Some(source.graph) == overrider
+                    {
+                        source.overridden = Overridden::WhileOff(label);
                     }
                 }
             }
-            if bool_argument(directive, "usedOverridden") == Some(true)
+        }
+        // A definition kept only for the overriding subgraph's requirements; while a
+        // progressive override's label is off, the field is still resolved there.
+        for directive in &directives {
+            if !progressive
+                && bool_argument(directive, "usedOverridden") == Some(true)
                 && let Some(graph) = graph_of(directive)?
             {
                 for source in sources.iter_mut().filter(|s| s.graph == graph) {
-                    source.overridden = true;
+                    source.overridden = Overridden::Always;
                 }
             }
         }

@@ -239,3 +239,48 @@ mod interface_objects {
         "{ published { id publisher { name } } }"
     );
 }
+
+mod progressive_override {
+    use super::*;
+    use federation::supergraph::Labels;
+
+    fn progressive() -> &'static Supergraph {
+        static PROGRESSIVE: OnceLock<Supergraph> = OnceLock::new();
+        PROGRESSIVE
+            .get_or_init(|| Supergraph::parse(&fixture("progressive")).expect("valid supergraph"))
+    }
+
+    fn plan_with(labels: Labels, query: &str) -> String {
+        let supergraph = progressive();
+        let document =
+            ExecutableDocument::parse_and_validate(&supergraph.api, query, "query.graphql")
+                .unwrap_or_else(|err| panic!("invalid query: {}", err.errors));
+        let operation = Operation::from_document(&document, None).expect("one operation");
+        federation::planner::plan_with_labels(supergraph, &operation, labels)
+            .expect("plannable")
+            .to_string()
+    }
+
+    const QUERY: &str = "{ products { name price discount } }";
+
+    #[test]
+    fn labels_are_read_once_each_in_order() {
+        assert_eq!(progressive().override_labels, ["percent(50)", "beta"]);
+    }
+
+    #[test]
+    fn with_its_label_off_an_overridden_field_stays_where_it_was() {
+        insta::assert_snapshot!(
+            "progressive_labels_off",
+            plan_with(Labels::default(), QUERY),
+            QUERY
+        );
+    }
+
+    #[test]
+    fn with_its_label_on_a_field_moves_to_the_overriding_subgraph() {
+        let on = Labels::default().with(0);
+        insta::assert_snapshot!("progressive_percent_on", plan_with(on, QUERY), QUERY);
+        insta::assert_snapshot!("progressive_both_on", plan_with(on.with(1), QUERY), QUERY);
+    }
+}

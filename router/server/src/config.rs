@@ -10,6 +10,7 @@
 //! deduplication: { inbound: true, outbound: true }
 //! workers: 4                     # serving threads; default: the number of cores
 //! tls: { ca_file: certs/ca.pem }  # CAs trusted for https:// subgraphs, beside public roots
+//! progressive_override: { labels: [beta] }  # labels on; `percent(N)` labels are drawn
 //! ```
 
 use serde::Deserialize;
@@ -36,6 +37,15 @@ pub struct Config {
     pub workers: Option<usize>,
     /// TLS towards `https://` subgraphs.
     pub tls: TlsConfig,
+    pub progressive_override: ProgressiveOverride,
+}
+
+/// Progressive `@override(label:)`: `percent(N)` labels are on for N % of requests; other
+/// labels are on when listed here, off otherwise.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProgressiveOverride {
+    pub labels: Vec<String>,
 }
 
 /// TLS towards subgraphs: the web's public roots are trusted, and the CAs in `ca_file`.
@@ -78,6 +88,7 @@ impl Default for Config {
             deduplication: Deduplication::default(),
             workers: None,
             tls: TlsConfig::default(),
+            progressive_override: ProgressiveOverride::default(),
         }
     }
 }

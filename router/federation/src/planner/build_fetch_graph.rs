@@ -7,7 +7,7 @@
 use crate::error::PlanError;
 use crate::operation::{Field, Fragment, Selection, SelectionSet, merge_selection};
 use crate::plan::{PathElement, ResponsePath, path_to_string};
-use crate::supergraph::{GraphId, Supergraph};
+use crate::supergraph::{GraphId, Labels, Supergraph};
 use apollo_compiler::Name;
 use apollo_compiler::ast::{self, OperationType};
 
@@ -48,6 +48,8 @@ impl FetchNode {
 #[derive(Clone)]
 pub(crate) struct FetchGraph<'a> {
     supergraph: &'a Supergraph,
+    /// The progressive override labels switched on for this plan.
+    labels: Labels,
     pub nodes: Vec<FetchNode>,
     /// Nodes in the order selections were planned into them, to find a requirement's producers.
     touched: Vec<NodeId>,
@@ -63,9 +65,10 @@ const MAX_JUMP_DEPTH: usize = 64;
 const MAX_TRIALS: usize = 4;
 
 impl<'a> FetchGraph<'a> {
-    pub fn new(supergraph: &'a Supergraph) -> Self {
+    pub fn new(supergraph: &'a Supergraph, labels: Labels) -> Self {
         Self {
             supergraph,
+            labels,
             nodes: Vec::new(),
             touched: Vec::new(),
             depth: 0,
@@ -131,7 +134,9 @@ impl<'a> FetchGraph<'a> {
         field: &Field,
         previous: Option<NodeId>,
     ) -> Result<GraphId, PlanError> {
-        let candidates = self.supergraph.graphs_resolving(root_type, &field.name);
+        let candidates = self
+            .supergraph
+            .graphs_resolving(root_type, &field.name, self.labels);
         let unplannable = || PlanError::Unplannable {
             path: field.response_key().to_string(),
             reason: format!("no subgraph resolves {root_type}.{}", field.name),
@@ -206,7 +211,7 @@ impl<'a> FetchGraph<'a> {
                 let resolvable = provided_here.is_some()
                     || owners.iter().all(|owner| {
                         self.supergraph
-                            .field_in_graph(owner, &field.name, graph)
+                            .field_in_graph_with(owner, &field.name, graph, self.labels)
                             .is_some_and(|r| r.requires.is_none())
                     });
                 resolvable
@@ -215,7 +220,7 @@ impl<'a> FetchGraph<'a> {
                             .and_then(|f| f.selection_set.as_ref())
                             .or_else(|| {
                                 self.supergraph
-                                    .field_in_graph(ty, &field.name, graph)
+                                    .field_in_graph_with(ty, &field.name, graph, self.labels)
                                     .and_then(|r| r.provides)
                             });
                         self.resolves_locally(
@@ -311,7 +316,7 @@ impl<'a> FetchGraph<'a> {
                     && (provided_field(provided, &field.name).is_some()
                         || self
                             .supergraph
-                            .field_in_graph(ty, &field.name, graph)
+                            .field_in_graph_with(ty, &field.name, graph, self.labels)
                             .is_some_and(|r| r.requires.is_none())))
             });
         merge_selection(out, typename());
@@ -424,7 +429,10 @@ impl<'a> FetchGraph<'a> {
             let child_provided = provided_here.selection_set.clone();
             return self.emit_local(node, field, path, out, child_provided.as_ref());
         }
-        match self.supergraph.field_in_graph(ty, &field.name, graph) {
+        match self
+            .supergraph
+            .field_in_graph_with(ty, &field.name, graph, self.labels)
+        {
             Some(resolution) if resolution.requires.is_none() => {
                 let provides = resolution.provides.cloned();
                 self.emit_local(node, field, path, out, provides.as_ref())
@@ -495,7 +503,7 @@ impl<'a> FetchGraph<'a> {
             Some(graph) => vec![(graph, ty.clone())],
             None => self
                 .supergraph
-                .graphs_resolving(ty, &field.name)
+                .graphs_resolving(ty, &field.name, self.labels)
                 .into_iter()
                 .filter(|graph| *graph != from_graph)
                 .map(|graph| (graph, ty.clone()))
@@ -583,7 +591,9 @@ impl<'a> FetchGraph<'a> {
         key: &SelectionSet,
         entity: &Name,
     ) -> Result<(), PlanError> {
-        let resolution = self.supergraph.field_in_graph(entity, &field.name, graph);
+        let resolution =
+            self.supergraph
+                .field_in_graph_with(entity, &field.name, graph, self.labels);
         let requires = resolution.and_then(|r| r.requires).cloned();
         let provides = resolution.and_then(|r| r.provides).cloned();
 

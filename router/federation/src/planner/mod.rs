@@ -8,11 +8,20 @@ mod build_query_plan;
 use crate::error::PlanError;
 use crate::operation::Operation;
 use crate::plan::QueryPlan;
-use crate::supergraph::Supergraph;
+use crate::supergraph::{Labels, Supergraph};
 
-/// Plans an operation over a supergraph.
+/// Plans an operation over a supergraph (progressive overrides with their labels off).
 pub fn plan(supergraph: &Supergraph, operation: &Operation) -> Result<QueryPlan, PlanError> {
-    let mut graph = build_fetch_graph::FetchGraph::new(supergraph);
+    plan_with_labels(supergraph, operation, Labels::default())
+}
+
+/// Plans an operation with the progressive override `labels` of a request switched on.
+pub fn plan_with_labels(
+    supergraph: &Supergraph,
+    operation: &Operation,
+    labels: Labels,
+) -> Result<QueryPlan, PlanError> {
+    let mut graph = build_fetch_graph::FetchGraph::new(supergraph, labels);
     graph.plan_root(operation.kind, &operation.selection_set)?;
     Ok(build_query_plan::build_query_plan(
         supergraph,

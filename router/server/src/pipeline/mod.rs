@@ -6,6 +6,7 @@
 
 pub mod execute;
 pub mod fetch;
+pub mod labels;
 pub mod prepare;
 pub mod tls;
 
@@ -65,6 +66,7 @@ pub struct Pipeline {
     subgraphs: Vec<Subgraph>,
     client: SubgraphClient,
     cache: PlanCache,
+    labels: labels::LabelRule,
     max_depth: usize,
     /// Queries executing now, by content, when identical ones share an execution.
     in_flight: Option<Mutex<HashMap<u64, SharedResponse>>>,
@@ -72,6 +74,7 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(supergraph: Supergraph, config: &Config) -> Result<Self, tls::TlsError> {
+        let labels = labels::LabelRule::new(&supergraph, &config.progressive_override.labels);
         let subgraphs = supergraph
             .graphs
             .iter()
@@ -91,6 +94,7 @@ impl Pipeline {
                 tls::client_tls(&config.tls)?,
             ),
             cache: PlanCache::new(config.plan_cache.capacity),
+            labels,
             max_depth: config.limits.max_depth,
             in_flight: config.deduplication.inbound.then(Default::default),
         })
@@ -123,6 +127,7 @@ impl Pipeline {
             &self.supergraph,
             &query,
             operation_name.as_deref(),
+            self.labels.draw(),
             self.max_depth,
         ) {
             Ok(prepared) => prepared,

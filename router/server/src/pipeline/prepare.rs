@@ -1,12 +1,14 @@
 //! Parse, validate and plan an operation, once. Plans are cached by the normalized operation
-//! (its syntax tree printed canonically: no comments, no layout) and name; a second map keyed
-//! by the exact text in front of it makes a repeated request cost a hash and a lookup.
+//! (its syntax tree printed canonically: no comments, no layout), name and progressive
+//! override labels; a second map keyed by the exact text in front of it makes a repeated
+//! request cost a hash and a lookup.
 
 use apollo_compiler::ExecutableDocument;
 use apollo_compiler::ast::OperationType;
 use apollo_compiler::response::GraphQLError;
 use apollo_compiler::validation::Valid;
 use federation::operation::Operation;
+use federation::supergraph::Labels;
 use federation::{PlanError, QueryPlan, Supergraph};
 use lru::LruCache;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -24,6 +26,7 @@ pub struct Prepared {
     /// The normalized operation text.
     query: String,
     operation_name: Option<String>,
+    labels: Labels,
 }
 
 /// Why an operation cannot run. All but `Plan` are the client's to fix.
@@ -35,7 +38,7 @@ pub enum PrepareError {
 }
 
 /// A request's exact text and operation name, and what they prepare to.
-type ExactEntry = (String, Option<String>, Arc<Prepared>);
+type ExactEntry = (String, Option<String>, Labels, Arc<Prepared>);
 
 pub struct PlanCache {
     /// By the exact request text: the fast path.
@@ -61,25 +64,28 @@ impl PlanCache {
         supergraph: &Supergraph,
         query: &str,
         operation_name: Option<&str>,
+        labels: Labels,
         max_depth: usize,
     ) -> Result<Arc<Prepared>, PrepareError> {
-        let exact_key = cache_key(query, operation_name);
+        let exact_key = cache_key(query, operation_name, labels);
         if let Ok(mut exact) = self.exact.lock()
-            && let Some((text, name, prepared)) = exact.get(&exact_key)
+            && let Some((text, name, entry_labels, prepared)) = exact.get(&exact_key)
             && text == query
             && name.as_deref() == operation_name
+            && *entry_labels == labels
         {
             return Ok(prepared.clone());
         }
         let ast = parse(query)?;
         let normalized = ast.serialize().no_indent().to_string();
-        let normalized_key = cache_key(&normalized, operation_name);
+        let normalized_key = cache_key(&normalized, operation_name, labels);
         let cached = self.normalized.lock().ok().and_then(|mut entries| {
             entries
                 .get(&normalized_key)
                 .filter(|prepared| {
                     prepared.query == normalized
                         && prepared.operation_name.as_deref() == operation_name
+                        && prepared.labels == labels
                 })
                 .cloned()
         });
@@ -91,6 +97,7 @@ impl PlanCache {
                     &ast,
                     normalized,
                     operation_name,
+                    labels,
                     max_depth,
                 )?);
                 self.planned.fetch_add(1, Ordering::Relaxed);
@@ -106,6 +113,7 @@ impl PlanCache {
                 (
                     query.to_owned(),
                     operation_name.map(str::to_owned),
+                    labels,
                     prepared.clone(),
                 ),
             );
@@ -131,10 +139,11 @@ impl PlanCache {
     }
 }
 
-fn cache_key(query: &str, operation_name: Option<&str>) -> u64 {
+fn cache_key(query: &str, operation_name: Option<&str>, labels: Labels) -> u64 {
     let mut hasher = DefaultHasher::new();
     query.hash(&mut hasher);
     operation_name.hash(&mut hasher);
+    labels.hash(&mut hasher);
     hasher.finish()
 }
 
@@ -154,7 +163,14 @@ pub fn prepare(
 ) -> Result<Prepared, PrepareError> {
     let ast = parse(query)?;
     let normalized = ast.serialize().no_indent().to_string();
-    prepare_ast(supergraph, &ast, normalized, operation_name, max_depth)
+    prepare_ast(
+        supergraph,
+        &ast,
+        normalized,
+        operation_name,
+        Labels::default(),
+        max_depth,
+    )
 }
 
 fn prepare_ast(
@@ -162,6 +178,7 @@ fn prepare_ast(
     ast: &apollo_compiler::ast::Document,
     normalized: String,
     operation_name: Option<&str>,
+    labels: Labels,
     max_depth: usize,
 ) -> Result<Prepared, PrepareError> {
     let document = ast
@@ -189,7 +206,8 @@ fn prepare_ast(
         && operation.selection_set.items.iter().any(|item| {
             matches!(item, federation::operation::Selection::Field(field) if matches!(field.name.as_str(), "__schema" | "__type"))
         });
-    let plan = federation::planner::plan(supergraph, &operation).map_err(PrepareError::Plan)?;
+    let plan = federation::planner::plan_with_labels(supergraph, &operation, labels)
+        .map_err(PrepareError::Plan)?;
     Ok(Prepared {
         document,
         operation,
@@ -197,6 +215,7 @@ fn prepare_ast(
         introspection,
         query: normalized,
         operation_name: operation_name.map(str::to_owned),
+        labels,
     })
 }
 

@@ -149,6 +149,16 @@ impl Gateway {
         subgraphs: Vec<(&'static str, String, Option<Arc<Recorded>>)>,
         configure: impl FnOnce(&mut Config),
     ) -> Self {
+        Self::start_fixture_with(fixture_name, |sdl| sdl, subgraphs, configure).await
+    }
+
+    /// [`Self::start_fixture`] with the fixture's SDL changed by `edit` first.
+    pub async fn start_fixture_with(
+        fixture_name: &str,
+        edit: impl FnOnce(String) -> String,
+        subgraphs: Vec<(&'static str, String, Option<Arc<Recorded>>)>,
+        configure: impl FnOnce(&mut Config),
+    ) -> Self {
         let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             ..Config::default()
@@ -167,7 +177,7 @@ impl Gateway {
             );
         }
         configure(&mut config);
-        let server = RouterServer::build(&config, &fixture(fixture_name))
+        let server = RouterServer::build(&config, &edit(fixture(fixture_name)))
             .await
             .expect("router starts");
         let url = format!("http://127.0.0.1:{}/graphql", server.port());

@@ -10,6 +10,7 @@ mod media;
 mod media_subgraphs;
 mod objects;
 mod objects_subgraphs;
+mod progressive;
 mod reload;
 mod subgraphs;
 mod tls;
