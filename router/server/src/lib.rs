@@ -5,13 +5,16 @@
 //! - [`reload`]: the supergraph served, replaced when its file changes or on SIGHUP.
 //! - [`server`]: HTTP routes and the server's lifecycle.
 //! - [`pipeline`]: what happens to a request: prepare (parse, validate, plan, cached),
-//!   execute (fetches across subgraphs), shape the response.
+//!   execute (fetches across subgraphs), shape the response; subscriptions, each event
+//!   completed by the rest of its plan.
+//! - [`websocket`]: GraphQL over WebSocket (`graphql-transport-ws`) at `GET /graphql`.
 
 pub mod compose;
 pub mod config;
 pub mod pipeline;
 pub mod reload;
 pub mod server;
+pub mod websocket;
 
 pub use config::Config;
 pub use server::{RouterServer, WorkerServer};

@@ -1,14 +1,16 @@
-//! The router in front of real (in-process) subgraphs over HTTP: exact answers and the number
-//! of requests each subgraph received.
+//! The router in front of real (in-process) subgraphs over HTTP and WebSocket: exact answers
+//! and the number of requests each subgraph received.
 
 mod bad_input;
 mod composed;
 mod dedup;
 mod features;
 mod helpers;
+mod live_subgraphs;
 mod media;
 mod media_subgraphs;
 mod objects;
 mod objects_subgraphs;
 mod reload;
 mod subgraphs;
+mod subscriptions;
