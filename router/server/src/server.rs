@@ -188,6 +188,7 @@ pub fn app(serving: Arc<Serving>, config: &Config) -> axum::Router {
     let get_state = GetState {
         serving: serving.clone(),
         settings: config.subscriptions.clone(),
+        max_message_bytes: config.limits.max_body_bytes,
     };
     axum::Router::new()
         .route("/graphql", post(graphql))

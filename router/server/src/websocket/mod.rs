@@ -24,6 +24,8 @@ use std::sync::Arc;
 pub struct GetState {
     pub serving: Arc<Serving>,
     pub settings: Subscriptions,
+    /// The largest message a client may send (`limits.max_body_bytes`).
+    pub max_message_bytes: usize,
 }
 
 /// `GET /graphql`: a WebSocket upgrade, or [`other_get`].
@@ -46,7 +48,9 @@ pub async fn graphql_get(State(state): State<GetState>, request: Request) -> Res
             .to_str()
             .is_ok_and(|p| p.split(',').any(|p| p.trim() == protocol::PROTOCOL))
     });
-    let upgrade = upgrade.protocols([protocol::PROTOCOL]);
+    let upgrade = upgrade
+        .protocols([protocol::PROTOCOL])
+        .max_message_size(state.max_message_bytes);
     let client = connection::Client {
         authorization: parts.headers.get(header::AUTHORIZATION).cloned(),
         request_id: parts.headers.get("x-request-id").cloned(),
