@@ -399,3 +399,31 @@ async fn a_get_without_upgrade_is_not_a_websocket() {
     let body: Value = response.json().await.expect("JSON");
     assert!(body["errors"][0]["message"].is_string());
 }
+
+#[tokio::test]
+async fn a_subscription_keeps_the_supergraph_it_started_with() {
+    let live = LiveGateway::start().await;
+    let mut socket = live.connect(None).await;
+    subscribe(
+        &mut socket,
+        "1",
+        "subscription { reviewAdded { id product { name } } }",
+    )
+    .await;
+    live.live.started(1).await;
+    // A supergraph without subscriptions (nor this review's fields) replaces it.
+    live.gateway
+        .serving
+        .reload(&crate::helpers::fixture("store"))
+        .expect("reloads");
+    live.live.publish(review("7", "3"));
+    assert_eq!(
+        receive(&mut socket).await,
+        json!({ "id": "1", "type": "next", "payload": { "data": { "reviewAdded": {
+            "id": "7", "product": { "name": "Product 3" },
+        } } } })
+    );
+    // New operations get the new supergraph.
+    subscribe(&mut socket, "2", "subscription { heartbeat }").await;
+    assert_eq!(receive(&mut socket).await["type"], "error");
+}
