@@ -1,5 +1,7 @@
 //! Query plans: a tree of subgraph fetches run in sequence or in parallel, entity fetches
-//! flattened into the response path they complete. Plans print in a readable text form.
+//! flattened into the response path they complete. A subscription's plan is its primary
+//! fetch (the subscription sent to the one subgraph resolving its root field) and the rest,
+//! run for each event. Plans print in a readable text form.
 
 use crate::operation::{SelectionSet, keyword, write_selections};
 use crate::supergraph::GraphId;
@@ -24,6 +26,14 @@ pub enum PlanNode {
     Flatten {
         path: ResponsePath,
         node: Box<PlanNode>,
+    },
+    /// A subscription: `primary` is sent to its subgraph once, as a subscription; each event
+    /// it yields is the root data `rest` (the entity fetches) completes. Only ever the root
+    /// of a plan. Executing this node runs `rest` alone: the event is the execution's
+    /// initial data.
+    Subscription {
+        primary: Arc<FetchStep>,
+        rest: Option<Box<PlanNode>>,
     },
 }
 
@@ -87,6 +97,12 @@ impl PlanNode {
             }
             Self::Fetch(fetch) => found.push(fetch),
             Self::Flatten { node, .. } => node.collect_fetches(found),
+            Self::Subscription { primary, rest } => {
+                found.push(primary);
+                if let Some(rest) = rest {
+                    rest.collect_fetches(found);
+                }
+            }
         }
     }
 }
@@ -136,6 +152,23 @@ fn write_node(out: &mut String, node: &PlanNode, depth: usize) {
         PlanNode::Flatten { path, node } => {
             let _ = writeln!(out, "Flatten(path: \"{}\") {{", path_to_string(path));
             write_node(out, node, depth + 1);
+            indent(out, depth);
+            out.push_str("},\n");
+        }
+        PlanNode::Subscription { primary, rest } => {
+            out.push_str("Subscription {\n");
+            indent(out, depth + 1);
+            out.push_str("Primary {\n");
+            write_node(out, &PlanNode::Fetch(primary.clone()), depth + 2);
+            indent(out, depth + 1);
+            out.push_str("},\n");
+            if let Some(rest) = rest {
+                indent(out, depth + 1);
+                out.push_str("Rest {\n");
+                write_node(out, rest, depth + 2);
+                indent(out, depth + 1);
+                out.push_str("},\n");
+            }
             indent(out, depth);
             out.push_str("},\n");
         }

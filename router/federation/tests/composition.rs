@@ -246,6 +246,28 @@ mod real_subgraphs {
         let query = r#"{ product(sku: "LAMP-1") { name ratingSummary { average } reviews(first: 2) { edges { node { title author { displayName email } } } } } }"#;
         insta::assert_snapshot!("real_subgraphs_plan", plan(&supergraph, query), query);
     }
+
+    /// Orders exports its Subscription type (`enable_subscription_in_federation`).
+    #[test]
+    fn the_orders_subscription_composes_and_plans_to_the_orders_subgraph() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema");
+        let subgraphs: Vec<SubgraphSdl> = SUBGRAPHS
+            .iter()
+            .chain(&[("orders", "http://127.0.0.1:4004/graphql")])
+            .map(|(name, url)| {
+                let sdl = std::fs::read_to_string(format!("{dir}/{name}.graphql")).expect("sdl");
+                SubgraphSdl::new(*name, *url, sdl)
+            })
+            .collect();
+        let composed = compose(&subgraphs).unwrap_or_else(|errors| panic!("{errors}"));
+        let supergraph = Supergraph::parse(&composed.supergraph_sdl).expect("loads");
+        let query = r#"subscription { orderStatusChanged(orderId: "o") { orderId status } }"#;
+        let plan = plan(&supergraph, query);
+        assert!(
+            plan.contains("Subscription {") && plan.contains(r#"Fetch(service: "orders")"#),
+            "{plan}"
+        );
+    }
 }
 
 /// A rule's passing case (snapshot of the supergraph) and failing case (exact errors).

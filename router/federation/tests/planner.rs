@@ -284,3 +284,65 @@ mod progressive_override {
         insta::assert_snapshot!("progressive_both_on", plan_with(on.with(1), QUERY), QUERY);
     }
 }
+
+mod subscriptions {
+    use super::*;
+
+    fn live() -> &'static Supergraph {
+        static LIVE: OnceLock<Supergraph> = OnceLock::new();
+        LIVE.get_or_init(|| Supergraph::parse(&fixture("live")).expect("valid supergraph"))
+    }
+
+    macro_rules! live_plan {
+        ($name:ident, $query:expr) => {
+            #[test]
+            fn $name() {
+                insta::assert_snapshot!(stringify!($name), plan(live(), $query), $query);
+            }
+        };
+    }
+
+    live_plan!(
+        a_subscription_of_one_subgraph_is_its_primary_alone,
+        "subscription { reviewAdded { id body } }"
+    );
+    live_plan!(
+        fields_of_other_subgraphs_are_fetched_for_each_event,
+        "subscription OnReview($upc: String) { reviewAdded(upc: $upc) { body product { name price } author { name } } }"
+    );
+    live_plan!(
+        jumps_after_the_event_chain,
+        "subscription { priceChanged { name reviews { body author { name } } } }"
+    );
+    live_plan!(a_scalar_subscription_field, "subscription { heartbeat }");
+
+    #[test]
+    fn the_primary_is_a_subscription_and_the_rest_entity_queries() {
+        let document = ExecutableDocument::parse_and_validate(
+            &live().api,
+            "subscription { reviewAdded { product { name } } }",
+            "query.graphql",
+        )
+        .expect("valid");
+        let operation = Operation::from_document(&document, None).expect("one operation");
+        let plan = federation::planner::plan(live(), &operation).expect("plannable");
+        let Some(federation::plan::PlanNode::Subscription { primary, rest }) = &plan.root else {
+            panic!("not a subscription plan: {plan}");
+        };
+        assert!(
+            primary.operation.starts_with("subscription {"),
+            "{}",
+            primary.operation
+        );
+        assert_eq!(primary.service, "reviews");
+        let rest = rest.as_ref().expect("a product jump");
+        let fetches = rest.fetches();
+        assert_eq!(fetches.len(), 1);
+        assert!(fetches[0].is_entity_fetch());
+        assert!(
+            fetches[0].operation.starts_with("query("),
+            "{}",
+            fetches[0].operation
+        );
+    }
+}

@@ -8,6 +8,7 @@
 //! timeouts: { subgraph_ms: 30000 }
 //! plan_cache: { capacity: 1024 }
 //! deduplication: { inbound: true, outbound: true }
+//! subscriptions: { max_per_connection: 100, init_timeout_ms: 10000 }
 //! workers: 4                     # serving threads; default: the number of cores
 //! tls: { ca_file: certs/ca.pem }  # CAs trusted for https:// subgraphs, beside public roots
 //! progressive_override: { labels: [beta] }  # labels on; `percent(N)` labels are drawn
@@ -31,6 +32,7 @@ pub struct Config {
     pub plan_cache: PlanCacheConfig,
     pub limits: Limits,
     pub deduplication: Deduplication,
+    pub subscriptions: Subscriptions,
     /// Serving threads, each with its own single-threaded runtime and listening socket on
     /// the same port (the kernel spreads connections); no work stealing between them.
     /// Defaults to the number of cores.
@@ -86,10 +88,37 @@ impl Default for Config {
             plan_cache: PlanCacheConfig::default(),
             limits: Limits::default(),
             deduplication: Deduplication::default(),
+            subscriptions: Subscriptions::default(),
             workers: None,
             tls: TlsConfig::default(),
             progressive_override: ProgressiveOverride::default(),
         }
+    }
+}
+
+/// GraphQL over WebSocket (`graphql-transport-ws`) at `GET /graphql`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Subscriptions {
+    /// Operations one connection may have running at once; more are refused with an
+    /// `error` (`RATE_LIMITED`).
+    pub max_per_connection: usize,
+    /// How long a new connection has to send `connection_init` (else it is closed, 4408).
+    pub init_timeout_ms: u64,
+}
+
+impl Default for Subscriptions {
+    fn default() -> Self {
+        Self {
+            max_per_connection: 100,
+            init_timeout_ms: 10_000,
+        }
+    }
+}
+
+impl Subscriptions {
+    pub fn init_timeout(&self) -> Duration {
+        Duration::from_millis(self.init_timeout_ms)
     }
 }
 
@@ -99,6 +128,9 @@ pub struct SubgraphConfig {
     /// Replaces the URL the supergraph names.
     pub url: Option<String>,
     pub timeout_ms: Option<u64>,
+    /// Where the subgraph serves subscriptions (`ws://`); by default its URL with `http`
+    /// replaced by `ws`.
+    pub subscription_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -199,6 +231,26 @@ impl Config {
             .and_then(|s| s.url.clone())
             .unwrap_or_else(|| from_supergraph.to_owned())
     }
+
+    /// The WebSocket URL of one subgraph's subscriptions: the override when there is one,
+    /// else its URL (see [`Config::subgraph_url`]) as `ws://` (`wss://` for `https://`).
+    pub fn subgraph_subscription_url(&self, subgraph: &str, from_supergraph: &str) -> String {
+        if let Some(url) = self
+            .subgraphs
+            .get(subgraph)
+            .and_then(|s| s.subscription_url.clone())
+        {
+            return url;
+        }
+        let url = self.subgraph_url(subgraph, from_supergraph);
+        if let Some(rest) = url.strip_prefix("http://") {
+            format!("ws://{rest}")
+        } else if let Some(rest) = url.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else {
+            url
+        }
+    }
 }
 
 #[cfg(test)]
@@ -216,6 +268,24 @@ mod tests {
         assert_eq!(config.subgraph_url("other", "http://x"), "http://x");
         assert_eq!(config.subgraph_timeout("users"), Duration::from_millis(5));
         assert_eq!(config.subgraph_timeout("other"), Duration::from_secs(30));
+        assert_eq!(
+            config.subgraph_subscription_url("other", "http://h:1/graphql"),
+            "ws://h:1/graphql"
+        );
+        let config = Config::from_yaml(
+            "subgraphs: { a: { url: 'http://a/graphql' }, b: { subscription_url: 'ws://b/ws' } }\nsubscriptions: { max_per_connection: 3 }",
+        )
+        .expect("valid");
+        assert_eq!(
+            config.subgraph_subscription_url("a", "http://x"),
+            "ws://a/graphql"
+        );
+        assert_eq!(
+            config.subgraph_subscription_url("b", "http://x"),
+            "ws://b/ws"
+        );
+        assert_eq!(config.subscriptions.max_per_connection, 3);
+        assert_eq!(config.subscriptions.init_timeout_ms, 10_000);
         assert!(Config::from_yaml("lisen: 1").is_err());
         assert!(Config::from_yaml("subgraphs: { users: { uri: x } }").is_err());
         assert_eq!(

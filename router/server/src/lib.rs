@@ -6,7 +6,9 @@
 //! - [`schema`]: the public API schema as SDL (CLI, `GET /schema.graphql`).
 //! - [`server`]: HTTP routes and the server's lifecycle.
 //! - [`pipeline`]: what happens to a request: prepare (parse, validate, plan, cached),
-//!   execute (fetches across subgraphs), shape the response.
+//!   execute (fetches across subgraphs), shape the response; subscriptions, each event
+//!   completed by the rest of its plan.
+//! - [`websocket`]: GraphQL over WebSocket (`graphql-transport-ws`) at `GET /graphql`.
 
 pub mod compose;
 pub mod config;
@@ -14,6 +16,7 @@ pub mod pipeline;
 pub mod reload;
 pub mod schema;
 pub mod server;
+pub mod websocket;
 
 pub use config::Config;
 pub use server::{RouterServer, WorkerServer};

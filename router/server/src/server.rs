@@ -1,9 +1,11 @@
-//! The router's HTTP surface: `POST /graphql` (GraphQL over HTTP, JSON) and `GET /health`,
-//! served from the current supergraph ([`Serving`], replaceable while it runs).
+//! The router's HTTP surface: `POST /graphql` (GraphQL over HTTP, JSON), `GET /graphql`
+//! (GraphQL over WebSocket, see [`crate::websocket`]) and `GET /health`, served from the
+//! current supergraph ([`Serving`], replaceable while it runs).
 
 use crate::config::Config;
 use crate::pipeline::{GraphqlRequest, Pipeline};
 use crate::reload::Serving;
+use crate::websocket::{GetState, graphql_get};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -185,11 +187,21 @@ impl RouterServer {
 }
 
 pub fn app(serving: Arc<Serving>, config: &Config) -> axum::Router {
+    let get_state = GetState {
+        serving: serving.clone(),
+        settings: config.subscriptions.clone(),
+        max_message_bytes: config.limits.max_body_bytes,
+    };
     axum::Router::new()
         .route("/graphql", post(graphql))
         .route("/health", get(health))
         .route("/schema.graphql", get(api_schema))
         .with_state(serving)
+        .merge(
+            axum::Router::new()
+                .route("/graphql", get(graphql_get))
+                .with_state(get_state),
+        )
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
 }
 

@@ -1,7 +1,9 @@
 //! Second planning stage: turn the fetch graph into a plan tree. Each fetch starts as soon as
 //! what it depends on is done: a fetch with one dependency runs right after it (so unrelated
 //! branches do not wait for each other); when a fetch depends on several, the plan falls back
-//! to steps, each step running in parallel everything whose dependencies are met.
+//! to steps, each step running in parallel everything whose dependencies are met. A
+//! subscription's one root fetch becomes the plan's primary; the rest is arranged the same
+//! way, without it.
 
 use super::build_fetch_graph::{FetchNode, NodeId};
 use crate::operation::{Operation, SelectionSet, collect_variables, keyword, write_selections};
@@ -22,12 +24,28 @@ pub(crate) fn build_query_plan(
         .enumerate()
         .map(|(index, node)| fetch_node(supergraph, operation, node, index))
         .collect();
+    // A subscription's root fetch (the planner made exactly one) is left out of the tree.
+    let primary = (operation.kind == OperationType::Subscription)
+        .then(|| nodes.iter().position(|node| node.root.is_some()))
+        .flatten();
     let root = if nodes.is_empty() {
         None
     } else if nodes.iter().all(|node| node.deps.len() <= 1) {
-        Some(tree(operation.kind, nodes, &steps))
+        Some(tree(operation.kind, nodes, &steps, primary))
     } else {
-        Some(levels(nodes, &steps))
+        Some(levels(nodes, &steps, primary))
+    };
+    let root = match (primary, root) {
+        (Some(primary), rest) => Some(PlanNode::Subscription {
+            primary: Arc::new(fetch_step(supergraph, operation, &nodes[primary], primary)),
+            rest: rest
+                .filter(|rest| {
+                    !matches!(rest, PlanNode::Parallel(nodes) | PlanNode::Sequence(nodes)
+                        if nodes.is_empty())
+                })
+                .map(Box::new),
+        }),
+        (None, root) => root,
     };
     QueryPlan {
         kind: operation.kind,
@@ -35,18 +53,34 @@ pub(crate) fn build_query_plan(
     }
 }
 
-/// Each fetch followed by what depends on it alone, in parallel.
-fn tree(kind: OperationType, nodes: &[FetchNode], steps: &[PlanNode]) -> PlanNode {
+/// Each fetch followed by what depends on it alone, in parallel; `skip` (a subscription's
+/// primary) is left out, what depends on it kept.
+fn tree(
+    kind: OperationType,
+    nodes: &[FetchNode],
+    steps: &[PlanNode],
+    skip: Option<NodeId>,
+) -> PlanNode {
+    fn children(id: NodeId, nodes: &[FetchNode], steps: &[PlanNode]) -> PlanNode {
+        parallel(
+            (0..nodes.len())
+                .filter(|&child| nodes[child].deps == [id])
+                .map(|child| subtree(child, nodes, steps))
+                .collect(),
+        )
+    }
     fn subtree(id: NodeId, nodes: &[FetchNode], steps: &[PlanNode]) -> PlanNode {
-        let children: Vec<PlanNode> = (0..nodes.len())
-            .filter(|&child| nodes[child].deps == [id])
-            .map(|child| subtree(child, nodes, steps))
-            .collect();
-        sequence(vec![steps[id].clone(), parallel(children)])
+        sequence(vec![steps[id].clone(), children(id, nodes, steps)])
     }
     let roots: Vec<PlanNode> = (0..nodes.len())
         .filter(|&id| nodes[id].deps.is_empty())
-        .map(|id| subtree(id, nodes, steps))
+        .map(|id| {
+            if Some(id) == skip {
+                children(id, nodes, steps)
+            } else {
+                subtree(id, nodes, steps)
+            }
+        })
         .collect();
     if kind == OperationType::Mutation {
         sequence(roots)
@@ -55,8 +89,8 @@ fn tree(kind: OperationType, nodes: &[FetchNode], steps: &[PlanNode]) -> PlanNod
     }
 }
 
-/// Steps: everything whose dependencies are done runs together.
-fn levels(nodes: &[FetchNode], steps: &[PlanNode]) -> PlanNode {
+/// Steps: everything whose dependencies are done runs together; `skip` left out.
+fn levels(nodes: &[FetchNode], steps: &[PlanNode], skip: Option<NodeId>) -> PlanNode {
     let mut level = vec![0usize; nodes.len()];
     // Dependencies always have smaller ids than their dependents.
     for id in 0..nodes.len() {
@@ -73,7 +107,7 @@ fn levels(nodes: &[FetchNode], steps: &[PlanNode]) -> PlanNode {
             .map(|current| {
                 parallel(
                     (0..nodes.len())
-                        .filter(|&id| level[id] == current)
+                        .filter(|&id| level[id] == current && Some(id) != skip)
                         .map(|id| steps[id].clone())
                         .collect(),
                 )
@@ -119,6 +153,23 @@ fn fetch_node(
     node: &FetchNode,
     index: usize,
 ) -> PlanNode {
+    let fetch = PlanNode::Fetch(Arc::new(fetch_step(supergraph, operation, node, index)));
+    if node.path.is_empty() {
+        fetch
+    } else {
+        PlanNode::Flatten {
+            path: node.path.clone(),
+            node: Box::new(fetch),
+        }
+    }
+}
+
+fn fetch_step(
+    supergraph: &Supergraph,
+    operation: &Operation,
+    node: &FetchNode,
+    index: usize,
+) -> FetchStep {
     let graph = supergraph.graph(node.graph);
     let mut variables = Vec::new();
     collect_variables(&node.body, &mut variables);
@@ -143,7 +194,7 @@ fn fetch_node(
 
     let mut text = String::new();
     let _ = write!(text, "{}{name}", keyword(kind));
-    let fetch = if node.root.is_some() {
+    if node.root.is_some() {
         if !definitions.is_empty() {
             let _ = write!(text, "({})", definitions.join(", "));
         }
@@ -191,15 +242,6 @@ fn fetch_node(
                 ty: any,
                 items: node.body.clone(),
             },
-        }
-    };
-    let fetch = PlanNode::Fetch(Arc::new(fetch));
-    if node.path.is_empty() {
-        fetch
-    } else {
-        PlanNode::Flatten {
-            path: node.path.clone(),
-            node: Box::new(fetch),
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::error::PlanError;
 use crate::operation::Operation;
 use crate::plan::QueryPlan;
 use crate::supergraph::{Labels, Supergraph};
+use apollo_compiler::ast::OperationType;
 
 /// Plans an operation over a supergraph (progressive overrides with their labels off).
 pub fn plan(supergraph: &Supergraph, operation: &Operation) -> Result<QueryPlan, PlanError> {
@@ -23,6 +24,21 @@ pub fn plan_with_labels(
 ) -> Result<QueryPlan, PlanError> {
     let mut graph = build_fetch_graph::FetchGraph::new(supergraph, labels);
     graph.plan_root(operation.kind, &operation.selection_set)?;
+    if operation.kind == OperationType::Subscription {
+        // One root field (validation saw to it), so at most one root fetch.
+        let roots = graph
+            .nodes
+            .iter()
+            .filter(|node| node.root.is_some())
+            .count();
+        if roots != 1 {
+            return Err(PlanError::Unplannable {
+                path: String::new(),
+                reason: "a subscription needs exactly one root field resolved by a subgraph"
+                    .to_owned(),
+            });
+        }
+    }
     Ok(build_query_plan::build_query_plan(
         supergraph,
         operation,

@@ -79,6 +79,39 @@ impl<'a> Execution<'a> {
         }
     }
 
+    /// Takes one event of a subscription (`text`, the payload of a `next` message from
+    /// `subgraph`) as the answer of the plan's primary fetch: its data merged, its errors
+    /// passed on. False when it is not a GraphQL response.
+    pub fn accept_event(&self, subgraph: &str, text: Bytes) -> bool {
+        let id = SourceId::new(self.next_source.fetch_add(1, Ordering::Relaxed));
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        match json::parse_response(id, &text) {
+            Ok(response) if response.is_graphql => {
+                state.sources.put(id, text);
+                for error in response.errors {
+                    state
+                        .errors
+                        .push(from_subgraph(subgraph, error, |rest| rest.to_vec()));
+                }
+                if let Some(data) = response.data {
+                    state.data.merge(&state.sources, data);
+                }
+                true
+            }
+            _ => {
+                let err = FetchError::Invalid(subgraph.to_owned());
+                state.errors.push(subgraph_failure(
+                    subgraph,
+                    &err.to_string(),
+                    Vec::new(),
+                    &err,
+                ));
+                false
+            }
+        }
+    }
+
     pub async fn run(self, plan: &QueryPlan) -> Executed {
         if let Some(root) = &plan.root {
             self.node(root).await;
@@ -110,6 +143,13 @@ impl<'a> Execution<'a> {
                     PlanNode::Fetch(fetch) => self.fetch(fetch, path).await,
                     other => self.node(other).await,
                 },
+                // One event of a subscription: the primary's answer came as the event
+                // ([`Execution::accept_event`]); what is left is the rest.
+                PlanNode::Subscription { rest, .. } => {
+                    if let Some(rest) = rest {
+                        self.node(rest).await;
+                    }
+                }
             }
         })
     }
@@ -123,21 +163,7 @@ impl<'a> Execution<'a> {
     async fn fetch(&self, fetch: &FetchStep, path: &[PathElement]) {
         // The request body, written directly: {"query":…,"variables":{…}}.
         let mut body = Vec::with_capacity(fetch.operation.len() + 256);
-        body.extend_from_slice(b"{\"query\":");
-        body.extend_from_slice(fetch.operation_json.as_bytes());
-        body.extend_from_slice(b",\"variables\":{");
-        let mut first = true;
-        for name in &fetch.variables {
-            if let Some(value) = self.variables.get(name.as_str()) {
-                if !first {
-                    body.push(b',');
-                }
-                first = false;
-                write_json_str(&mut body, name);
-                body.push(b':');
-                let _ = serde_json::to_writer(&mut body, value);
-            }
-        }
+        let first = write_request_start(&mut body, fetch, self.variables);
         // For entity fetches: for each object at `path` (in walk order), the index of its
         // representation, or `None` when it is not one of the fetch's entities.
         let mut slots: Vec<Option<usize>> = Vec::new();
@@ -363,6 +389,42 @@ impl<'a> Execution<'a> {
         out.push(b'}');
         complete
     }
+}
+
+/// Writes `{"query":…,"variables":{` and the client variables `fetch` uses; true when it
+/// wrote none (the next member needs no comma).
+fn write_request_start(
+    body: &mut Vec<u8>,
+    fetch: &FetchStep,
+    variables: &Map<String, serde_json::Value>,
+) -> bool {
+    body.extend_from_slice(b"{\"query\":");
+    body.extend_from_slice(fetch.operation_json.as_bytes());
+    body.extend_from_slice(b",\"variables\":{");
+    let mut first = true;
+    for name in &fetch.variables {
+        if let Some(value) = variables.get(name.as_str()) {
+            if !first {
+                body.push(b',');
+            }
+            first = false;
+            write_json_str(body, name);
+            body.push(b':');
+            let _ = serde_json::to_writer(&mut *body, value);
+        }
+    }
+    first
+}
+
+/// The request for a root fetch: `{"query":…,"variables":{…}}`.
+pub(crate) fn root_request(
+    fetch: &FetchStep,
+    variables: &Map<String, serde_json::Value>,
+) -> Vec<u8> {
+    let mut body = Vec::with_capacity(fetch.operation.len() + 64);
+    write_request_start(&mut body, fetch, variables);
+    body.extend_from_slice(b"}}");
+    body
 }
 
 /// A fast hash of a representation's text (FxHash's mixing, eight bytes at a time); only
@@ -708,7 +770,7 @@ fn from_subgraph(
     }
 }
 
-fn subgraph_failure(
+pub(crate) fn subgraph_failure(
     subgraph: &str,
     message: &str,
     path: Vec<PathSegment>,

@@ -27,6 +27,8 @@ pub struct Subgraph {
     /// `url`, parsed once; `None` when it is not a valid `http://` or `https://` URL.
     pub uri: Option<Uri>,
     pub timeout: Duration,
+    /// Where its subscriptions are served (`ws://`, graphql-transport-ws).
+    pub subscription_url: String,
 }
 
 impl Subgraph {
@@ -37,12 +39,20 @@ impl Subgraph {
         if uri.is_none() {
             tracing::error!(subgraph = %name, url = %url, "not a usable http(s):// URL; requests to this subgraph will fail");
         }
+        let subscription_url = url.replacen("http://", "ws://", 1);
         Self {
             name,
             url,
             uri,
             timeout,
+            subscription_url,
         }
+    }
+
+    /// The same subgraph with its subscriptions served at `url`.
+    pub fn with_subscription_url(mut self, url: String) -> Self {
+        self.subscription_url = url;
+        self
     }
 }
 
@@ -57,6 +67,8 @@ pub enum FetchError {
     Status { subgraph: String, status: u16 },
     #[error("subgraph `{0}` did not answer with a GraphQL response")]
     Invalid(String),
+    #[error("subgraph `{0}` closed the subscription")]
+    Closed(String),
 }
 
 /// A subgraph's answer as it came; cheap to clone (the body is shared).

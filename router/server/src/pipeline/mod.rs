@@ -2,12 +2,16 @@
 //! [`execute`] (run the plan against the subgraphs), [`fetch`] (subgraph HTTP, [`tls`] for
 //! `https://` subgraphs), then the
 //! response is shaped by `federation::response`. Introspection is answered here, from the
-//! API schema.
+//! API schema. Subscriptions: [`subscribe`] (an operation started for a WebSocket client,
+//! each event of a subscription completed by the rest of its plan) and [`fetch_stream`]
+//! (subgraph subscriptions over WebSocket).
 
 pub mod execute;
 pub mod fetch;
+pub mod fetch_stream;
 pub mod labels;
 pub mod prepare;
+pub mod subscribe;
 pub mod tls;
 
 use crate::config::Config;
@@ -84,6 +88,7 @@ impl Pipeline {
                     config.subgraph_url(&graph.name, &graph.url),
                     config.subgraph_timeout(&graph.name),
                 )
+                .with_subscription_url(config.subgraph_subscription_url(&graph.name, &graph.url))
             })
             .collect();
         Ok(Self {
@@ -116,8 +121,26 @@ impl Pipeline {
         request: GraphqlRequest,
         headers: Vec<(HeaderName, HeaderValue)>,
     ) -> Arc<GraphqlResponse> {
-        let Some(query) = request.query.filter(|q| !q.trim().is_empty()) else {
+        let admitted = match self.admit(request) {
+            Ok(admitted) => admitted,
+            Err(refused) => return Arc::new(refused.into_response()),
+        };
+        if admitted.kind == OperationType::Subscription {
             return Arc::new(request_error(
+                "GRAPHQL_VALIDATION_FAILED",
+                vec![plain(
+                    "subscriptions are served over WebSocket, not HTTP POST",
+                )],
+            ));
+        }
+        self.execute_admitted(admitted, headers).await
+    }
+
+    /// Parses, validates and plans a request (cached) and coerces its variables.
+    fn admit(&self, request: GraphqlRequest) -> Result<Admitted, Refused> {
+        let Some(query) = request.query.filter(|q| !q.trim().is_empty()) else {
+            return Err(Refused::new(
+                400,
                 "GRAPHQL_PARSE_FAILED",
                 vec![plain("the request has no query")],
             ));
@@ -132,31 +155,28 @@ impl Pipeline {
         ) {
             Ok(prepared) => prepared,
             Err(PrepareError::Parse(errors)) => {
-                return Arc::new(request_error("GRAPHQL_PARSE_FAILED", errors));
+                return Err(Refused::new(400, "GRAPHQL_PARSE_FAILED", errors));
             }
             Err(PrepareError::Validation(errors)) => {
-                return Arc::new(request_error("GRAPHQL_VALIDATION_FAILED", errors));
+                return Err(Refused::new(400, "GRAPHQL_VALIDATION_FAILED", errors));
             }
             Err(PrepareError::Plan(err)) => {
                 tracing::error!(cause = %err, "cannot plan an operation");
-                let body = errors_body("INTERNAL_SERVER_ERROR", vec![plain(&err.to_string())]);
-                return Arc::new(GraphqlResponse::json(500, &body));
+                return Err(Refused::new(
+                    500,
+                    "INTERNAL_SERVER_ERROR",
+                    vec![plain(&err.to_string())],
+                ));
             }
         };
         let Ok(operation) = prepared.document.operations.get(operation_name.as_deref()) else {
-            return Arc::new(request_error(
+            return Err(Refused::new(
+                400,
                 "GRAPHQL_VALIDATION_FAILED",
                 vec![plain("no such operation")],
             ));
         };
-        if operation.operation_type == OperationType::Subscription {
-            return Arc::new(request_error(
-                "GRAPHQL_VALIDATION_FAILED",
-                vec![plain(
-                    "subscriptions are served over WebSocket, not HTTP POST",
-                )],
-            ));
-        }
+        let kind = operation.operation_type;
         let raw_variables = request.variables.unwrap_or_default();
         let variables = if operation.variables.is_empty() {
             None
@@ -168,14 +188,39 @@ impl Pipeline {
             ) {
                 Ok(variables) => Some(variables),
                 Err(err) => {
-                    return Arc::new(request_error(
+                    return Err(Refused::new(
+                        400,
                         "BAD_USER_INPUT",
                         vec![err.to_graphql_error(&prepared.document.sources)],
                     ));
                 }
             }
         };
-        let is_query = operation.operation_type == OperationType::Query;
+        Ok(Admitted {
+            prepared,
+            query,
+            operation_name,
+            raw_variables,
+            variables,
+            kind,
+        })
+    }
+
+    /// Runs an admitted query or mutation; identical queries in flight share one execution.
+    async fn execute_admitted(
+        self: &Arc<Self>,
+        admitted: Admitted,
+        headers: Vec<(HeaderName, HeaderValue)>,
+    ) -> Arc<GraphqlResponse> {
+        let Admitted {
+            prepared,
+            query,
+            operation_name,
+            raw_variables,
+            variables,
+            kind,
+        } = admitted;
+        let is_query = kind == OperationType::Query;
         // Identical queries (text, variables, forwarded headers) in flight share one execution.
         let key = {
             let mut hasher = DefaultHasher::new();
@@ -269,13 +314,27 @@ impl Pipeline {
         )
         .run(&prepared.plan)
         .await;
+        GraphqlResponse {
+            status: 200,
+            body: self.respond(prepared, &variables_json, executed),
+        }
+    }
+
+    /// The client's response to an execution: `{"data":…,"errors":[…]}`, shaped along the
+    /// operation.
+    fn respond(
+        &self,
+        prepared: &Prepared,
+        variables_json: &Map<String, Value>,
+        executed: execute::Executed,
+    ) -> Bytes {
         let mut errors = executed.errors;
         let mut out = Vec::with_capacity(16 * 1024);
         out.extend_from_slice(b"{\"data\":");
         shape(
             &self.supergraph,
             &prepared.operation.selection_set,
-            &variables_json,
+            variables_json,
             &executed.sources,
             &executed.data,
             &mut errors,
@@ -292,9 +351,43 @@ impl Pipeline {
             out.push(b']');
         }
         out.push(b'}');
-        GraphqlResponse {
-            status: 200,
-            body: Bytes::from(out),
+        Bytes::from(out)
+    }
+}
+
+/// A request that passed parsing, validation and planning, its variables coerced.
+struct Admitted {
+    prepared: Arc<Prepared>,
+    query: String,
+    operation_name: Option<String>,
+    raw_variables: Map<String, Value>,
+    variables: Option<Valid<JsonMap>>,
+    kind: OperationType,
+}
+
+/// A request that cannot be executed at all: a status and `{"errors": […]}`.
+struct Refused {
+    status: u16,
+    body: Value,
+}
+
+impl Refused {
+    fn new(status: u16, code: &str, errors: Vec<GraphQLError>) -> Self {
+        Self {
+            status,
+            body: errors_body(code, errors),
+        }
+    }
+
+    fn into_response(self) -> GraphqlResponse {
+        GraphqlResponse::json(self.status, &self.body)
+    }
+
+    /// The errors alone, as a JSON array.
+    fn into_errors(self) -> Value {
+        match self.body {
+            Value::Object(mut body) => body.remove("errors").unwrap_or(Value::Array(Vec::new())),
+            _ => Value::Array(Vec::new()),
         }
     }
 }

@@ -47,6 +47,7 @@ async fn composed_store() -> (Gateway, String) {
             SubgraphConfig {
                 url: Some(url),
                 timeout_ms: None,
+                subscription_url: None,
             },
         );
     }

@@ -219,6 +219,7 @@ async fn worker_threads_share_one_port_and_stop_cleanly() {
         router::config::SubgraphConfig {
             url: Some(accounts),
             timeout_ms: None,
+            subscription_url: None,
         },
     );
     let server = router::WorkerServer::bind(&config, &fixture("store")).expect("binds");

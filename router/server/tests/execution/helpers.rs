@@ -173,6 +173,7 @@ impl Gateway {
                 SubgraphConfig {
                     url: Some(url),
                     timeout_ms: None,
+                    subscription_url: None,
                 },
             );
         }

@@ -1,11 +1,12 @@
-//! The router in front of real (in-process) subgraphs over HTTP: exact answers and the number
-//! of requests each subgraph received.
+//! The router in front of real (in-process) subgraphs over HTTP and WebSocket: exact answers
+//! and the number of requests each subgraph received.
 
 mod bad_input;
 mod composed;
 mod dedup;
 mod features;
 mod helpers;
+mod live_subgraphs;
 mod media;
 mod media_subgraphs;
 mod objects;
@@ -13,4 +14,5 @@ mod objects_subgraphs;
 mod progressive;
 mod reload;
 mod subgraphs;
+mod subscriptions;
 mod tls;

@@ -36,7 +36,9 @@ impl OrderStatusChange {
 
 pub struct LiveSubscription;
 
-#[Subscription]
+// Named `Subscription`: federation SDL has no schema definition, so composition finds the
+// root by its name.
+#[Subscription(name = "Subscription")]
 impl LiveSubscription {
     /// The order's status changes from now on: for its customer and the staff only.
     async fn order_status_changed(

@@ -42,6 +42,7 @@ pub fn build(state: AppState) -> OrdersSchema {
         Mutation::default(),
         live::LiveSubscription,
     ))
+    .enable_subscription_in_federation()
     .data(orders)
     .data(lines)
     .data(state)
@@ -49,6 +50,9 @@ pub fn build(state: AppState) -> OrdersSchema {
 }
 
 /// The SDL the subgraph serves at `_service { sdl }`, as checked in under `schema/`.
+/// async-graphql leaves the Subscription type out of federation SDL unless asked
+/// (`enable_subscription_in_federation`, off by default for Apollo Server's sake); the router
+/// needs it to plan `orderStatusChanged`.
 pub fn sdl() -> String {
     Schema::build(
         Query::default(),
@@ -56,6 +60,7 @@ pub fn sdl() -> String {
         live::LiveSubscription,
     )
     .enable_federation()
+    .enable_subscription_in_federation()
     .finish()
     .sdl_with_options(async_graphql::SDLExportOptions::new().federation())
 }
