@@ -9,6 +9,7 @@
 //! plan_cache: { capacity: 1024 }
 //! deduplication: { inbound: true, outbound: true }
 //! workers: 4                     # serving threads; default: the number of cores
+//! graphiql: { enabled: true }    # the GraphiQL page at GET /graphql
 //! ```
 
 use serde::Deserialize;
@@ -33,6 +34,21 @@ pub struct Config {
     /// the same port (the kernel spreads connections); no work stealing between them.
     /// Defaults to the number of cores.
     pub workers: Option<usize>,
+    pub graphiql: GraphiqlConfig,
+}
+
+/// The GraphiQL page browsers get at `GET /graphql` (see `graphiql.rs`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphiqlConfig {
+    /// When false, `GET /graphql` answers 404 to browsers and no asset is served.
+    pub enabled: bool,
+}
+
+impl Default for GraphiqlConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
 }
 
 /// Collapsing identical work in flight into one.
@@ -66,6 +82,7 @@ impl Default for Config {
             limits: Limits::default(),
             deduplication: Deduplication::default(),
             workers: None,
+            graphiql: GraphiqlConfig::default(),
         }
     }
 }
@@ -202,5 +219,9 @@ mod tests {
                 .capacity,
             1024
         );
+        assert!(Config::default().graphiql.enabled);
+        let off = Config::from_yaml("graphiql: { enabled: false }").expect("valid");
+        assert!(!off.graphiql.enabled);
+        assert!(Config::from_yaml("graphiql: { enable: false }").is_err());
     }
 }

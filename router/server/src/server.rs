@@ -172,6 +172,7 @@ pub fn app(pipeline: Arc<Pipeline>, config: &Config) -> axum::Router {
         .route("/graphql", post(graphql))
         .route("/health", get(health))
         .with_state(pipeline)
+        .merge(crate::graphiql::routes(&config.graphiql))
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
 }
 
