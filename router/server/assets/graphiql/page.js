@@ -13,12 +13,12 @@
   window.graphiqlConfig = config;
 
   var defaultQuery = [
-    '# GraphiQL, served by the router: write an operation, run it with Ctrl-Enter or the',
-    '# run button. The Docs and Explorer panes come from introspecting the supergraph.',
+    '# GraphiQL, served by the router. Write an operation and run it',
+    '# with Ctrl-Enter or the run button; Docs (left) shows the API.',
     '#',
-    '# Queries and mutations are sent with POST to ' + config.url,
-    '# Subscriptions use graphql-transport-ws at ' + config.subscriptionUrl,
-    '# Headers such as {"Authorization": "Bearer <token>"} go in the Headers tab below.',
+    '# Queries and mutations: POST ' + config.url,
+    '# Subscriptions: graphql-transport-ws at ' + config.subscriptionUrl,
+    '# Headers tab below: {"Authorization": "Bearer <token>"}',
     '',
     '{',
     '  __typename',

@@ -5,7 +5,7 @@
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -14,7 +14,10 @@ use tokio::time::{Instant, timeout};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// The browser: Debian's Chromium unless `CHROMIUM` names another (Google Chrome will do).
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
 
 /// How long any one step (start, a command, a condition) may take.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -34,10 +37,13 @@ impl Browser {
     /// Starts Chromium with a fresh profile and opens a blank page with the network, page and
     /// runtime domains enabled. Fails, saying how to install it, when Chromium is missing.
     pub async fn launch() -> Self {
+        let chromium = chromium();
         assert!(
-            Path::new(CHROMIUM).exists(),
-            "{CHROMIUM} is missing: the GraphiQL browser test needs Chromium. Install it with \
-             `apt-get install -y chromium` (scripts/test and .ci/run do so when run as root)"
+            chromium.exists(),
+            "{} is missing: the GraphiQL browser test needs Chromium. Install it with \
+             `apt-get install -y chromium` (scripts/test and .ci/run do so when run as root), \
+             or set CHROMIUM to a Chromium or Chrome binary",
+            chromium.display()
         );
         static LAUNCHED: AtomicUsize = AtomicUsize::new(0);
         let profile = std::env::temp_dir().join(format!(
@@ -45,7 +51,11 @@ impl Browser {
             std::process::id(),
             LAUNCHED.fetch_add(1, Ordering::Relaxed)
         ));
-        let mut process = Command::new(CHROMIUM)
+        // Chromium's own temporary files go in the profile too, removed with it.
+        let tmp = profile.join("tmp");
+        std::fs::create_dir_all(&tmp).expect("a temporary directory");
+        let mut process = Command::new(&chromium)
+            .env("TMPDIR", &tmp)
             .args([
                 "--headless",
                 "--no-sandbox",
@@ -63,7 +73,7 @@ impl Browser {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|err| panic!("cannot start {CHROMIUM}: {err}"));
+            .unwrap_or_else(|err| panic!("cannot start {}: {err}", chromium.display()));
         let stderr = process.stderr.take().expect("stderr is piped");
         let (found, endpoint) = std::sync::mpsc::channel();
         // Reads stderr to its end, so Chromium never blocks on a full pipe.
@@ -77,7 +87,12 @@ impl Browser {
         let endpoint = tokio::task::spawn_blocking(move || endpoint.recv_timeout(DEADLINE))
             .await
             .expect("waiting for Chromium")
-            .unwrap_or_else(|_| panic!("{CHROMIUM} printed no `DevTools listening on` line"));
+            .unwrap_or_else(|_| {
+                panic!(
+                    "{} printed no `DevTools listening on` line",
+                    chromium.display()
+                )
+            });
         let (socket, _) = tokio_tungstenite::connect_async(endpoint.as_str())
             .await
             .unwrap_or_else(|err| panic!("cannot connect to {endpoint}: {err}"));
@@ -222,6 +237,16 @@ impl Browser {
         exceptions.chain(console).collect()
     }
 
+    /// Asks Chromium to close, waits for it to exit, and removes the profile.
+    pub async fn close(mut self) {
+        let close = json!({ "id": 0, "method": "Browser.close" });
+        let _ = self.socket.send(Message::text(close.to_string())).await;
+        let deadline = Instant::now() + DEADLINE;
+        while matches!(self.process.try_wait(), Ok(None)) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     fn events_named<'a>(&'a self, method: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
         self.events
             .iter()
@@ -230,10 +255,18 @@ impl Browser {
     }
 }
 
+/// Also when a test fails: kills Chromium (if `close` did not end it) and removes the profile.
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.process.kill();
         let _ = self.process.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
+        // Helper processes outlive the browser's by a moment, still writing to the profile.
+        for _ in 0..100 {
+            let _ = std::fs::remove_dir_all(&self.profile);
+            if !self.profile.exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
