@@ -130,4 +130,5 @@ async fn graphiql_runs_an_operation_in_a_headless_browser_without_leaving_the_or
         elsewhere.is_empty(),
         "requests off the router: {elsewhere:?}"
     );
+    browser.close().await;
 }
