@@ -15,8 +15,8 @@ fn editor(container: &str) -> String {
     format!("document.querySelector('.{container} .CodeMirror')?.CodeMirror")
 }
 
-/// Types `operation` into the query editor, waits until GraphiQL has parsed it (it picks
-/// HTTP or WebSocket by the operation's type), and presses the run button.
+/// Puts `operation` in the query editor (CodeMirror's `setValue`), waits until GraphiQL has
+/// parsed it (it picks HTTP or WebSocket by the operation's type), and presses run.
 async fn run(browser: &mut Browser, operation: &str, kind: &str) {
     let query_editor = editor("graphiql-query-editor");
     browser
