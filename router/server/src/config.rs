@@ -12,6 +12,7 @@
 //! workers: 4                     # serving threads; default: the number of cores
 //! tls: { ca_file: certs/ca.pem }  # CAs trusted for https:// subgraphs, beside public roots
 //! progressive_override: { labels: [beta] }  # labels on; `percent(N)` labels are drawn
+//! graphiql: { enabled: true }    # the GraphiQL page at GET /graphql
 //! ```
 
 use serde::Deserialize;
@@ -40,6 +41,7 @@ pub struct Config {
     /// TLS towards `https://` subgraphs.
     pub tls: TlsConfig,
     pub progressive_override: ProgressiveOverride,
+    pub graphiql: GraphiqlConfig,
 }
 
 /// Progressive `@override(label:)`: `percent(N)` labels are on for N % of requests; other
@@ -56,6 +58,20 @@ pub struct ProgressiveOverride {
 pub struct TlsConfig {
     /// A PEM file of certificate authorities (a private CA for internal subgraphs).
     pub ca_file: Option<PathBuf>,
+}
+
+/// The GraphiQL page browsers get at `GET /graphql` (see `graphiql.rs`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphiqlConfig {
+    /// When false, `GET /graphql` answers 404 to browsers and no asset is served.
+    pub enabled: bool,
+}
+
+impl Default for GraphiqlConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
 }
 
 /// Collapsing identical work in flight into one.
@@ -92,6 +108,7 @@ impl Default for Config {
             workers: None,
             tls: TlsConfig::default(),
             progressive_override: ProgressiveOverride::default(),
+            graphiql: GraphiqlConfig::default(),
         }
     }
 }
@@ -295,5 +312,9 @@ mod tests {
                 .capacity,
             1024
         );
+        assert!(Config::default().graphiql.enabled);
+        let off = Config::from_yaml("graphiql: { enabled: false }").expect("valid");
+        assert!(!off.graphiql.enabled);
+        assert!(Config::from_yaml("graphiql: { enable: false }").is_err());
     }
 }

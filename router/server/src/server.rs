@@ -189,6 +189,7 @@ impl RouterServer {
 pub fn app(serving: Arc<Serving>, config: &Config) -> axum::Router {
     let get_state = GetState {
         serving: serving.clone(),
+        graphiql: config.graphiql.enabled,
         settings: config.subscriptions.clone(),
         max_message_bytes: config.limits.max_body_bytes,
     };
@@ -202,6 +203,7 @@ pub fn app(serving: Arc<Serving>, config: &Config) -> axum::Router {
                 .route("/graphql", get(graphql_get))
                 .with_state(get_state),
         )
+        .merge(crate::graphiql::asset_routes(&config.graphiql))
         .layer(DefaultBodyLimit::max(config.limits.max_body_bytes))
 }
 

@@ -4,7 +4,7 @@
 //! - [`connection`]: one client connection: init, operations, cancellation, limits.
 //!
 //! `GET /graphql` is one handler: a WebSocket upgrade goes to [`connection`]; any other GET
-//! goes to [`other_get`] (where a GraphiQL page for `Accept: text/html` belongs).
+//! goes to [`other_get`]: the GraphiQL page for browsers, a JSON error otherwise.
 
 pub mod connection;
 pub mod protocol;
@@ -13,16 +13,17 @@ use crate::config::Subscriptions;
 use crate::reload::Serving;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use std::sync::Arc;
 
 /// What `GET /graphql` needs: the supergraph served and the WebSocket settings.
 #[derive(Clone)]
 pub struct GetState {
     pub serving: Arc<Serving>,
+    /// Browsers get the GraphiQL page (`graphiql.enabled`).
+    pub graphiql: bool,
     pub settings: Subscriptions,
     /// The largest message a client may send (`limits.max_body_bytes`).
     pub max_message_bytes: usize,
@@ -66,20 +67,6 @@ pub async fn graphql_get(State(state): State<GetState>, request: Request) -> Res
 
 /// `GET /graphql` without a WebSocket upgrade. The hook for a GraphiQL page (`Accept:
 /// text/html`); until then, a JSON error saying how to use the endpoint.
-pub fn other_get(_state: &GetState, _parts: &Parts) -> Response {
-    let body = json!({ "errors": [{
-        "message": "GET /graphql serves GraphQL over WebSocket (graphql-transport-ws); send operations with POST",
-    }]});
-    (
-        StatusCode::METHOD_NOT_ALLOWED,
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            ),
-            (header::ALLOW, HeaderValue::from_static("POST")),
-        ],
-        serde_json::to_vec(&body).unwrap_or_default(),
-    )
-        .into_response()
+pub fn other_get(state: &GetState, parts: &Parts) -> Response {
+    crate::graphiql::page(state.graphiql, &parts.headers)
 }

@@ -2,9 +2,12 @@
 //! and the number of requests each subgraph received.
 
 mod bad_input;
+mod browser;
+mod cdp;
 mod composed;
 mod dedup;
 mod features;
+mod graphiql;
 mod helpers;
 mod live_subgraphs;
 mod media;
