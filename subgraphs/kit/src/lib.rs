@@ -10,6 +10,7 @@
 //! - `cache` (feature `cache`): a read-through cache on Redis that degrades to no cache.
 //! - `events` (feature `events`): RabbitMQ events: envelopes, topology, the transactional
 //!   outbox relay, idempotent consumers with retries, dead letters.
+//! - `mail` (feature `mail`): outgoing mail through an SMTP relay, or to the log.
 //! - `testing` (feature `testing`): a local SMTP stand-in and an SQL statement counter.
 
 pub mod auth;
@@ -21,6 +22,8 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+#[cfg(feature = "mail")]
+pub mod mail;
 pub mod settings;
 pub mod telemetry;
 #[cfg(feature = "testing")]

@@ -5,7 +5,6 @@
 use crate::catalog::CatalogClient;
 use crate::lifecycle::Effects;
 use crate::live::Live;
-use crate::mailer::{MailError, Mailer};
 use crate::payments::PaymentClient;
 use crate::saga::{self, Saga};
 use crate::schema::{self, OrdersSchema};
@@ -19,6 +18,7 @@ use axum::routing::get;
 use kit::auth::TokenVerifier;
 use kit::events::{Broker, Consumer, OutboxWaker, Relay};
 use kit::http::Service;
+use kit::mail::{MailError, Mailer};
 use sqlx::PgPool;
 use std::future::Future;
 use std::sync::Arc;
@@ -89,7 +89,7 @@ impl Application {
             payments: PaymentClient::new(&settings.payments),
             live,
             effects,
-            mailer: Mailer::new(&settings.mail)?,
+            mailer: Mailer::new(settings.mail.smtp_url.as_ref(), &settings.mail.from)?,
         };
         let mut consumers = Vec::new();
         let broker = if settings.events.enabled {

@@ -11,7 +11,6 @@
 //! - [`saga`]: the consumers of `stock.*` and `user.deleted`.
 //! - [`expiry`]: the job that cancels orders left unpaid.
 //! - [`live`]: status changes on Redis pub/sub, for subscriptions on any replica.
-//! - [`mailer`]: order confirmations by mail.
 //! - [`cli`]: `orders dead-letters list|replay`.
 
 pub mod app;
@@ -21,7 +20,6 @@ pub mod domain;
 pub mod expiry;
 pub mod lifecycle;
 pub mod live;
-pub mod mailer;
 pub mod payments;
 pub mod saga;
 pub mod schema;

@@ -18,10 +18,10 @@
 
 use crate::domain::OrderStatus;
 use crate::lifecycle::{self, Effects, LifecycleError, Moved};
-use crate::mailer::Mailer;
 use crate::payments::{ChargeRequest, PaymentClient, PaymentError};
 use kit::events::consumer::claim;
 use kit::events::{Envelope, HandleError, Handler, QueueSpec, outbox};
+use kit::mail::{Mail, Mailer};
 use serde::Deserialize;
 use sqlx::PgPool;
 use std::fmt::Write;
@@ -292,7 +292,12 @@ impl Saga {
         }
         let _ = writeln!(body, "\nPaid: {} {currency}", format_amount(amount));
         let subject = format!("Your order {order_id} is confirmed");
-        if let Err(err) = self.mailer.send(email, &subject, body).await {
+        let mail = Mail {
+            to: email.to_owned(),
+            subject,
+            body,
+        };
+        if let Err(err) = self.mailer.send(mail).await {
             tracing::error!(order_id = %order_id, cause = %err, "order confirmation not sent");
         }
     }

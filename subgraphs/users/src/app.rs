@@ -1,6 +1,5 @@
 //! The users subgraph as a running service: state, routes, and its lifecycle.
 
-use crate::mailer::Mailer;
 use crate::password::Passwords;
 use crate::schema::{self, UsersSchema};
 use crate::settings::{MailSettings, Settings, TokenSettings};
@@ -9,6 +8,7 @@ use axum::http::header;
 use axum::routing::get;
 use axum::{Json, Router};
 use kit::http::Service;
+use kit::mail::Mailer;
 use sqlx::PgPool;
 use std::sync::Arc;
 
@@ -32,7 +32,7 @@ pub enum StartError {
     #[error(transparent)]
     Passwords(#[from] crate::password::PasswordError),
     #[error(transparent)]
-    Mail(#[from] crate::mailer::MailError),
+    Mail(#[from] kit::mail::MailError),
     #[error(transparent)]
     Bind(#[from] kit::http::BindError),
 }
@@ -53,7 +53,7 @@ impl Application {
             pool,
             keys: Arc::new(SigningKeys::load(&settings.tokens)?),
             passwords: Passwords::new(&settings.passwords)?,
-            mailer: Mailer::new(&settings.mail)?,
+            mailer: Mailer::new(settings.mail.smtp_url.as_ref(), &settings.mail.from)?,
             tokens: Arc::new(settings.tokens.clone()),
             mail: Arc::new(settings.mail.clone()),
         };

@@ -6,11 +6,9 @@
 //! - [`schema`]: the GraphQL schema, one module per concern (users, sessions, account, admin).
 //! - [`password`]: password policy and argon2id hashing.
 //! - [`tokens`]: signed access tokens, the JWKS, opaque refresh and reset secrets.
-//! - [`mailer`]: outgoing mail over SMTP, or to the log in development.
 //! - [`operator`]: command-line tasks (granting the first admin role).
 
 pub mod app;
-pub mod mailer;
 pub mod operator;
 pub mod password;
 pub mod schema;

@@ -84,10 +84,7 @@ impl PlaceMutation {
         }
         let lines = parse_lines(&input.lines)?;
         let email = input.email.trim().to_owned();
-        if email.chars().count() > 254
-            || !email.contains('@')
-            || email.parse::<lettre::Address>().is_err()
-        {
+        if email.chars().count() > 254 || !email.contains('@') || !kit::mail::is_address(&email) {
             return Err(ApiError::bad_input(
                 "input.email",
                 "not a valid email address",

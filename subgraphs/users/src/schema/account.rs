@@ -4,13 +4,13 @@
 use super::session::{DISPLAY_NAME_MAX, revoke_other_sessions};
 use super::user::{Address, User, fetch};
 use super::{normalize_email, required_text, state};
-use crate::mailer::Mail;
 use crate::password::check_policy;
 use crate::tokens::{hash_secret, new_secret};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{Duration, Utc};
 use kit::ApiError;
 use kit::graphql::caller;
+use kit::mail::Mail;
 
 #[derive(InputObject)]
 pub struct AddressInput {

@@ -1,11 +1,10 @@
 //! Outgoing mail: through an SMTP relay when one is configured, otherwise written to the log
-//! (development). Sending happens off the request path, so a slow relay never delays an
-//! answer and answer times reveal nothing about whether a message was sent.
+//! (development). [`Mailer::send_later`] sends off the request path, so a slow relay never
+//! delays an answer and answer times reveal nothing about whether a message was sent.
 
-use crate::settings::MailSettings;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +25,11 @@ pub struct Mailer {
     transport: Option<Arc<AsyncSmtpTransport<Tokio1Executor>>>,
 }
 
+/// Whether `text` is a mail address the mailer can send to.
+pub fn is_address(text: &str) -> bool {
+    text.parse::<lettre::Address>().is_ok()
+}
+
 /// One message to one recipient.
 #[derive(Debug, Clone)]
 pub struct Mail {
@@ -35,12 +39,13 @@ pub struct Mail {
 }
 
 impl Mailer {
-    pub fn new(settings: &MailSettings) -> Result<Self, MailError> {
-        let from = settings
-            .from
+    /// Mail from `from` through the relay at `smtp_url` (`smtp://` or `smtps://`), or to the
+    /// log when there is none.
+    pub fn new(smtp_url: Option<&SecretString>, from: &str) -> Result<Self, MailError> {
+        let from = from
             .parse()
-            .map_err(|_| MailError::Address(settings.from.clone()))?;
-        let transport = match &settings.smtp_url {
+            .map_err(|_| MailError::Address(from.to_owned()))?;
+        let transport = match smtp_url {
             Some(url) => Some(Arc::new(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
                     .map_err(MailError::Url)?
