@@ -1,5 +1,6 @@
-//! The router's HTTP surface: `POST /graphql` (GraphQL over HTTP, JSON) and `GET /health`,
-//! served from the current supergraph ([`Serving`], replaceable while it runs).
+//! The router's HTTP surface: `POST /graphql` (GraphQL over HTTP, JSON), `GET /graphql`
+//! (GraphiQL in a browser) and `GET /health`, served from the current supergraph
+//! ([`Serving`], replaceable while it runs).
 
 use crate::config::Config;
 use crate::pipeline::{GraphqlRequest, Pipeline};
@@ -184,7 +185,7 @@ impl RouterServer {
 
 pub fn app(serving: Arc<Serving>, config: &Config) -> axum::Router {
     axum::Router::new()
-        .route("/graphql", post(graphql))
+        .route("/graphql", post(graphql).get(crate::graphiql::page))
         .route("/health", get(health))
         .route("/schema.graphql", get(api_schema))
         .with_state(serving)

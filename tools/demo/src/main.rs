@@ -54,5 +54,8 @@ async fn main() -> anyhow::Result<()> {
         let role = if account.admin { "admin" } else { "customer" };
         println!("  {:<20} {role}", account.email);
     }
+    println!(
+        "sign in: mutation {{ login(input: {{ email: \"ada@example.com\", password: \"{PASSWORD}\" }}) {{ accessToken }} }}"
+    );
     Ok(())
 }

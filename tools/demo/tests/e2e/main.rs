@@ -90,6 +90,14 @@ async fn seeding_twice_changes_nothing_and_a_category_page_costs_one_request_per
         stack.requests(),
         requests(&[("catalog", 1), ("orders", 0), ("reviews", 1), ("users", 0)])
     );
+
+    // In a browser, the same URL is GraphiQL.
+    let page = reqwest::get(stack.api.url())
+        .await
+        .expect("the router answers");
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(page.text().await.expect("a page").contains("GraphiQL"));
     stack.stop().await;
 }
 
