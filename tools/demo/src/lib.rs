@@ -1,0 +1,12 @@
+//! Demo data for the whole supergraph, created through the router's GraphQL API only, and
+//! (in `tests/`) the end-to-end tests that start every subgraph and the router in-process.
+//!
+//! - [`data`]: the demo data set: accounts, categories, products, reviews, an order.
+//! - [`api`]: a small GraphQL-over-HTTP client for the router, with the error codes kept.
+//! - [`seed`]: creates what is missing of the data set; a second run changes nothing.
+
+pub mod api;
+pub mod data;
+pub mod seed;
+
+pub use seed::{SeedError, SeedReport, Seeded, seed};
