@@ -25,15 +25,6 @@ pub enum PathSegment {
     Index(usize),
 }
 
-impl PathSegment {
-    pub fn to_json(&self) -> serde_json::Value {
-        match self {
-            Self::Key(key) => serde_json::Value::String(key.clone()),
-            Self::Index(index) => serde_json::Value::from(*index),
-        }
-    }
-}
-
 impl ResponseError {
     /// Writes the error as JSON, its members in the spec's order: message, path, extensions.
     pub fn write_json(&self, out: &mut Vec<u8>) {
