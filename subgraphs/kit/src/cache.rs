@@ -4,7 +4,11 @@
 //!
 //! Values are stored as JSON under `<key_prefix><key>` with a TTL, which also bounds how stale
 //! an entry can get when an invalidation is lost.
+//!
+//! With the URL `memory://` the entries live in this process instead
+//! ([`crate::in_process::Store`]; development mode).
 
+use crate::in_process::{self, Store};
 use crate::settings::RedisSettings;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use secrecy::ExposeSecret;
@@ -25,6 +29,8 @@ pub struct Cache {
 
 struct Inner {
     client: Option<redis::Client>,
+    /// The in-process store, when the URL names it instead of a server.
+    store: Option<&'static Store>,
     connection: Mutex<Slot>,
     prefix: String,
     ttl_secs: u64,
@@ -41,7 +47,9 @@ impl Cache {
     /// A cache on the configured server. Connects on first use, not here, so a service starts
     /// without Redis; an unusable URL disables the cache (and says so).
     pub fn new(settings: &RedisSettings) -> Self {
+        let store = in_process::is_in_process(settings.url.expose_secret()).then(Store::global);
         let client = match redis::Client::open(settings.url.expose_secret()) {
+            _ if store.is_some() => None,
             Ok(client) => Some(client),
             Err(err) => {
                 tracing::warn!(cause = %err, "invalid Redis URL; running without a cache");
@@ -51,6 +59,7 @@ impl Cache {
         Self {
             inner: Arc::new(Inner {
                 client,
+                store,
                 connection: Mutex::new(Slot::default()),
                 prefix: settings.key_prefix.clone(),
                 ttl_secs: settings.ttl_secs.max(1),
@@ -62,21 +71,13 @@ impl Cache {
     /// The values stored under `keys`, in order; `None` for misses, unreadable entries and
     /// when Redis cannot be reached.
     pub async fn get_many<T: DeserializeOwned>(&self, keys: &[String]) -> Vec<Option<T>> {
-        let misses = || keys.iter().map(|_| None).collect();
         if keys.is_empty() {
             return Vec::new();
         }
-        let Some(mut connection) = self.connection().await else {
-            return misses();
-        };
-        let mut command = redis::cmd("MGET");
-        for key in keys {
-            command.arg(self.full_key(key));
-        }
-        let values: Vec<Option<String>> = match self.run(command.query_async(&mut connection)).await
-        {
-            Some(values) => values,
-            None => return misses(),
+        let values = if let Some(store) = self.inner.store {
+            store.get_many(&self.full_keys(keys))
+        } else {
+            self.get_from_redis(keys).await
         };
         values
             .into_iter()
@@ -84,9 +85,37 @@ impl Cache {
             .collect()
     }
 
+    async fn get_from_redis(&self, keys: &[String]) -> Vec<Option<String>> {
+        let misses = || keys.iter().map(|_| None).collect();
+        let Some(mut connection) = self.connection().await else {
+            return misses();
+        };
+        let mut command = redis::cmd("MGET");
+        for key in keys {
+            command.arg(self.full_key(key));
+        }
+        self.run(command.query_async(&mut connection))
+            .await
+            .unwrap_or_else(misses)
+    }
+
     /// Stores each `(key, value)` with the configured TTL.
     pub async fn set_many<T: Serialize>(&self, entries: &[(String, T)]) {
         if entries.is_empty() {
+            return;
+        }
+        if let Some(store) = self.inner.store {
+            let encoded = entries
+                .iter()
+                .filter_map(|(key, value)| match serde_json::to_string(value) {
+                    Ok(json) => Some((self.full_key(key), json)),
+                    Err(err) => {
+                        tracing::warn!(cause = %err, key, "cannot serialize a cache entry");
+                        None
+                    }
+                })
+                .collect();
+            store.set_many(encoded, Duration::from_secs(self.inner.ttl_secs));
             return;
         }
         let Some(mut connection) = self.connection().await else {
@@ -115,6 +144,10 @@ impl Cache {
         if keys.is_empty() {
             return;
         }
+        if let Some(store) = self.inner.store {
+            store.delete(&self.full_keys(keys));
+            return;
+        }
         let Some(mut connection) = self.connection().await else {
             tracing::warn!(
                 keys = ?keys,
@@ -131,6 +164,10 @@ impl Cache {
 
     fn full_key(&self, key: &str) -> String {
         format!("{}{key}", self.inner.prefix)
+    }
+
+    fn full_keys(&self, keys: &[String]) -> Vec<String> {
+        keys.iter().map(|key| self.full_key(key)).collect()
     }
 
     /// Runs one round trip within the timeout; failures are logged and become `None`.

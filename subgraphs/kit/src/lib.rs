@@ -9,7 +9,10 @@
 //! - [`http`]: `/health`, `/ready`, `/metrics`, request ids, serving with graceful shutdown.
 //! - `cache` (feature `cache`): a read-through cache on Redis that degrades to no cache.
 //! - `events` (feature `events`): RabbitMQ events: envelopes, topology, the transactional
-//!   outbox relay, idempotent consumers with retries, dead letters.
+//!   outbox relay, idempotent consumers with retries, dead letters; or the same on an
+//!   in-process bus (development mode).
+//! - [`in_process`]: in-process stand-ins for Redis (a store with expiry, pub/sub channels),
+//!   for development mode.
 //! - `mail` (feature `mail`): outgoing mail through an SMTP relay, or to the log.
 //! - `testing` (feature `testing`): a local SMTP stand-in and an SQL statement counter.
 
@@ -22,6 +25,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod in_process;
 #[cfg(feature = "mail")]
 pub mod mail;
 pub mod settings;

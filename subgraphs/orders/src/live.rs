@@ -1,9 +1,12 @@
 //! Live order status over Redis pub/sub: every status change is published on
 //! `<prefix>order-status:<order id>`, and a subscription on any replica listens there. Live
 //! updates are a convenience: when Redis is down they are skipped (and logged), nothing fails.
+//! With the URL `memory://` the channels are this process's ([`kit::in_process::Channels`];
+//! development mode).
 
 use crate::lifecycle::Moved;
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
+use kit::in_process::{self, Channels};
 use kit::settings::RedisSettings;
 use redis::aio::ConnectionManager;
 use secrecy::ExposeSecret;
@@ -14,6 +17,8 @@ use uuid::Uuid;
 #[derive(Clone)]
 pub struct Live {
     client: Option<redis::Client>,
+    /// The in-process channels, when the URL names them instead of a server.
+    channels: Option<&'static Channels>,
     prefix: String,
     outgoing: mpsc::UnboundedSender<Moved>,
 }
@@ -21,7 +26,10 @@ pub struct Live {
 impl Live {
     /// Starts the publishing task (one, so the changes of an order go out in order).
     pub fn start(settings: &RedisSettings) -> Self {
+        let channels =
+            in_process::is_in_process(settings.url.expose_secret()).then(Channels::global);
         let client = match redis::Client::open(settings.url.expose_secret()) {
+            _ if channels.is_some() => None,
             Ok(client) => Some(client),
             Err(err) => {
                 tracing::warn!(cause = %err, "invalid Redis URL; no live order status");
@@ -37,6 +45,7 @@ impl Live {
         ));
         Self {
             client,
+            channels,
             prefix: settings.key_prefix.clone(),
             outgoing,
         }
@@ -44,6 +53,12 @@ impl Live {
 
     /// Publishes a change in the background.
     pub fn publish(&self, moved: Moved) {
+        if let Some(channels) = self.channels {
+            if let Ok(payload) = serde_json::to_string(&moved) {
+                channels.publish(&channel(&self.prefix, moved.order_id), payload);
+            }
+            return;
+        }
         let _ = self.outgoing.send(moved);
     }
 
@@ -51,7 +66,23 @@ impl Live {
     pub async fn subscribe(
         &self,
         order_id: Uuid,
-    ) -> Result<impl Stream<Item = Moved> + Send + use<>, redis::RedisError> {
+    ) -> Result<futures::stream::BoxStream<'static, Moved>, redis::RedisError> {
+        if let Some(channels) = self.channels {
+            let receiver = channels.subscribe(&channel(&self.prefix, order_id));
+            let messages = futures::stream::unfold(receiver, |mut receiver| async move {
+                loop {
+                    match receiver.recv().await {
+                        Ok(payload) => return Some((payload, receiver)),
+                        // A slow subscriber missed some; the next ones still count.
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                    }
+                }
+            });
+            return Ok(messages
+                .filter_map(|payload| async move { serde_json::from_str(&payload).ok() })
+                .boxed());
+        }
         let Some(client) = &self.client else {
             return Err(redis::RedisError::from((
                 redis::ErrorKind::InvalidClientConfig,
@@ -60,10 +91,13 @@ impl Live {
         };
         let mut pubsub = client.get_async_pubsub().await?;
         pubsub.subscribe(channel(&self.prefix, order_id)).await?;
-        Ok(pubsub.into_on_message().filter_map(|message| async move {
-            let payload: String = message.get_payload().ok()?;
-            serde_json::from_str(&payload).ok()
-        }))
+        Ok(pubsub
+            .into_on_message()
+            .filter_map(|message| async move {
+                let payload: String = message.get_payload().ok()?;
+                serde_json::from_str(&payload).ok()
+            })
+            .boxed())
     }
 }
 

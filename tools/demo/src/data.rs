@@ -54,6 +54,22 @@ pub const CURRENCY: &str = "EUR";
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 
+/// The demo accounts, how to sign in, and where the token goes in GraphiQL: what the
+/// development start prints.
+pub fn sign_in_help() -> String {
+    let mut text = format!("demo accounts (password `{PASSWORD}`):\n");
+    for account in ACCOUNTS {
+        let role = if account.admin { "admin" } else { "customer" };
+        text.push_str(&format!("  {:<20} {role}\n", account.email));
+    }
+    text.push_str(&format!(
+        "sign in: mutation {{ login(input: {{ email: \"{}\", password: \"{PASSWORD}\" }}) {{ accessToken }} }}\n\
+         then send the header {{\"Authorization\": \"Bearer <accessToken>\"}} (GraphiQL: under Headers)",
+        ACCOUNTS[1].email
+    ));
+    text
+}
+
 pub const ACCOUNTS: &[Account] = &[
     Account {
         email: ADMIN_EMAIL,

@@ -1,6 +1,5 @@
 use anyhow::{Context, bail};
 use demo::api::Api;
-use demo::data::{ACCOUNTS, PASSWORD};
 
 const USAGE: &str = "usage:
   demo-seed [--router URL]
@@ -35,27 +34,7 @@ async fn main() -> anyhow::Result<()> {
     let seeded = demo::seed(&api, &users_db)
         .await
         .context("cannot create the demo data")?;
-    let report = seeded.report;
-    println!(
-        "demo data: {} accounts, {} categories, {} products, {} reviews, {} orders created ({})",
-        report.accounts,
-        report.categories,
-        report.products,
-        report.reviews,
-        report.orders,
-        if report == Default::default() {
-            "all there already"
-        } else {
-            "the rest was there"
-        },
-    );
-    println!("demo accounts (password `{PASSWORD}`):");
-    for account in ACCOUNTS {
-        let role = if account.admin { "admin" } else { "customer" };
-        println!("  {:<20} {role}", account.email);
-    }
-    println!(
-        "sign in: mutation {{ login(input: {{ email: \"ada@example.com\", password: \"{PASSWORD}\" }}) {{ accessToken }} }}"
-    );
+    println!("demo data: {}", seeded.report);
+    println!("{}", demo::data::sign_in_help());
     Ok(())
 }

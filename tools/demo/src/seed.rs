@@ -47,6 +47,25 @@ pub struct SeedReport {
     pub orders: usize,
 }
 
+impl std::fmt::Display for SeedReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} accounts, {} categories, {} products, {} reviews, {} orders created ({})",
+            self.accounts,
+            self.categories,
+            self.products,
+            self.reviews,
+            self.orders,
+            if *self == Self::default() {
+                "all there already"
+            } else {
+                "the rest was there"
+            },
+        )
+    }
+}
+
 /// A demo account, signed in.
 #[derive(Debug, Clone)]
 pub struct Session {

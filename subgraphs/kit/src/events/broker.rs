@@ -9,8 +9,12 @@
 //!   the broker dead-letters it back into `<queue>` through the default exchange;
 //! - `<queue>.dead`: bound to the dead-letter exchange by the queue's name, where messages
 //!   that cannot be handled end up, for inspection and replay.
+//!
+//! With the URL `memory://` the broker is the process's in-process bus instead
+//! ([`super::memory`]): the same names and the same behaviour, no RabbitMQ (development mode).
 
-use super::{DEAD_LETTER_EXCHANGE, EXCHANGE};
+use super::memory::Bus;
+use super::{DEAD_LETTER_EXCHANGE, EXCHANGE, EventError};
 use crate::settings::EventSettings;
 use lapin::options::{
     ConfirmSelectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
@@ -50,6 +54,8 @@ struct Inner {
     settings: EventSettings,
     connection_name: String,
     connection: Mutex<Option<Arc<Connection>>>,
+    /// The in-process bus, when the URL names it instead of a broker.
+    bus: Option<&'static Bus>,
 }
 
 impl Broker {
@@ -60,12 +66,19 @@ impl Broker {
                 settings: settings.clone(),
                 connection_name: format!("{}{connection_name}", settings.prefix),
                 connection: Mutex::new(None),
+                bus: crate::in_process::is_in_process(settings.url.expose_secret())
+                    .then(Bus::global),
             }),
         }
     }
 
     pub fn settings(&self) -> &EventSettings {
         &self.inner.settings
+    }
+
+    /// The in-process bus this broker stands for, if it is one.
+    pub fn bus(&self) -> Option<&'static Bus> {
+        self.inner.bus
     }
 
     /// The name the connection shows in RabbitMQ.
@@ -89,7 +102,10 @@ impl Broker {
     }
 
     /// The live connection, connecting when there is none or the last one failed.
-    pub async fn connection(&self) -> Result<Arc<Connection>, lapin::Error> {
+    pub async fn connection(&self) -> Result<Arc<Connection>, EventError> {
+        if self.inner.bus.is_some() {
+            return Err(EventError::InProcess);
+        }
         let mut slot = self.inner.connection.lock().await;
         if let Some(connection) = slot.as_ref()
             && connection.status().connected()
@@ -123,7 +139,7 @@ impl Broker {
     }
 
     /// A new channel in confirm mode, on the events exchange being declared.
-    pub async fn confirm_channel(&self) -> Result<Channel, lapin::Error> {
+    pub async fn confirm_channel(&self) -> Result<Channel, EventError> {
         let channel = self.connection().await?.create_channel().await?;
         channel
             .confirm_select(ConfirmSelectOptions::default())
@@ -134,7 +150,11 @@ impl Broker {
 
     /// Publishes one message to the events exchange and waits for the broker's confirm
     /// (operations and tests; services publish through their outbox).
-    pub async fn publish(&self, routing_key: &str, body: &[u8]) -> Result<(), super::EventError> {
+    pub async fn publish(&self, routing_key: &str, body: &[u8]) -> Result<(), EventError> {
+        if let Some(bus) = self.inner.bus {
+            bus.publish(&self.exchange(), routing_key, body);
+            return Ok(());
+        }
         let channel = self.confirm_channel().await?;
         super::consumer::publish_confirmed(
             &channel,

@@ -8,8 +8,12 @@
 //! Delivery is at least once, so handlers claim each envelope id in their own transaction
 //! with [`claim`]: a redelivered message finds its id taken and does nothing. The consumer
 //! reconnects after the connection fails; unacknowledged messages go back to the queue.
+//!
+//! On the in-process bus ([`super::memory`]) the same handler sees the same outcomes: a retry
+//! waits out the same backoff, a dead letter is parked in the bus.
 
 use super::broker::{retry_queue, string};
+use super::memory::{Bus, Message};
 use super::{Broker, Envelope, EventError, QueueSpec};
 use futures::StreamExt;
 use lapin::message::Delivery;
@@ -110,6 +114,10 @@ impl<H: Handler> Consumer<H> {
     /// Declares the queue (so messages published from now on are kept even before the
     /// consumer runs); fails when the broker cannot be reached.
     pub async fn declare(&self) -> Result<(), EventError> {
+        if let Some(bus) = self.broker.bus() {
+            self.declare_in_process(bus);
+            return Ok(());
+        }
         let channel = self.broker.connection().await?.create_channel().await?;
         self.broker.declare_queue(&channel, &self.queue).await?;
         let _ = channel.close(200, ShortString::from("declared")).await;
@@ -119,6 +127,9 @@ impl<H: Handler> Consumer<H> {
     /// Consumes until `shutdown` completes, reconnecting after failures.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
         tokio::pin!(shutdown);
+        if let Some(bus) = self.broker.bus() {
+            return self.run_in_process(bus, shutdown).await;
+        }
         let mut backoff = Duration::from_millis(200);
         loop {
             tokio::select! {
@@ -183,28 +194,14 @@ impl<H: Handler> Consumer<H> {
                     .await;
             }
         };
-        let span = tracing::info_span!("event.handle", queue, event.id = %envelope.id, event.type = %envelope.kind);
-        let (id, kind) = (envelope.id, envelope.kind.clone());
-        let outcome = tracing::Instrument::instrument(self.handler.handle(envelope), span).await;
-        match outcome {
-            Ok(()) => {
+        let retries = retries(&delivery.properties);
+        match self.handle(queue, envelope, retries).await {
+            Verdict::Done => {
                 delivery.ack(BasicAckOptions::default()).await?;
                 Ok(())
             }
-            Err(HandleError::Permanent(reason)) => {
-                tracing::error!(queue, event.id = %id, event.type = %kind, reason = %reason, "event cannot be handled; dead-lettering it");
-                self.dead_letter(channel, queue, delivery, &reason).await
-            }
-            Err(HandleError::Transient(cause)) => {
-                let retries = retries(&delivery.properties);
-                let settings = self.broker.settings();
-                if retries >= settings.max_retries {
-                    tracing::error!(queue, event.id = %id, cause = %cause, retries, "event failed too often; dead-lettering it");
-                    let reason = format!("failed {} times, last: {cause}", retries + 1);
-                    return self.dead_letter(channel, queue, delivery, &reason).await;
-                }
-                let delay = retry_delay(settings.retry_base(), retries);
-                tracing::warn!(queue, event.id = %id, cause = %cause, retries, retry_in = ?delay, "event failed; retrying later");
+            Verdict::Dead(reason) => self.dead_letter(channel, queue, delivery, &reason).await,
+            Verdict::Retry(delay) => {
                 let properties = with_header(
                     delivery.properties.clone(),
                     RETRIES_HEADER,
@@ -215,6 +212,73 @@ impl<H: Handler> Consumer<H> {
                     .await?;
                 delivery.ack(BasicAckOptions::default()).await?;
                 Ok(())
+            }
+        }
+    }
+
+    /// Runs the handler on an envelope that failed `retries` times before, and says what
+    /// becomes of its message.
+    async fn handle(&self, queue: &str, envelope: Envelope, retries: u32) -> Verdict {
+        let span = tracing::info_span!("event.handle", queue, event.id = %envelope.id, event.type = %envelope.kind);
+        let (id, kind) = (envelope.id, envelope.kind.clone());
+        let outcome = tracing::Instrument::instrument(self.handler.handle(envelope), span).await;
+        match outcome {
+            Ok(()) => Verdict::Done,
+            Err(HandleError::Permanent(reason)) => {
+                tracing::error!(queue, event.id = %id, event.type = %kind, reason = %reason, "event cannot be handled; dead-lettering it");
+                Verdict::Dead(reason)
+            }
+            Err(HandleError::Transient(cause)) => {
+                let settings = self.broker.settings();
+                if retries >= settings.max_retries {
+                    tracing::error!(queue, event.id = %id, cause = %cause, retries, "event failed too often; dead-lettering it");
+                    return Verdict::Dead(format!("failed {} times, last: {cause}", retries + 1));
+                }
+                let delay = retry_delay(settings.retry_base(), retries);
+                tracing::warn!(queue, event.id = %id, cause = %cause, retries, retry_in = ?delay, "event failed; retrying later");
+                Verdict::Retry(delay)
+            }
+        }
+    }
+
+    fn declare_in_process(&self, bus: &Bus) {
+        bus.declare(
+            &self.broker.exchange(),
+            &self.broker.name(&self.queue.name),
+            &self.queue.routing_keys,
+        );
+    }
+
+    /// Consumes the queue on the in-process bus until `shutdown` completes.
+    async fn run_in_process(
+        &self,
+        bus: &'static Bus,
+        mut shutdown: std::pin::Pin<&mut impl Future<Output = ()>>,
+    ) {
+        self.declare_in_process(bus);
+        let queue = self.broker.name(&self.queue.name);
+        tracing::info!(queue = %queue, "consuming from the in-process bus");
+        loop {
+            // A message is taken only when `receive` completes, so stopping loses none.
+            let mut message: Message = tokio::select! {
+                () = &mut shutdown => return,
+                message = bus.receive(&queue) => message,
+            };
+            let envelope: Envelope = match serde_json::from_slice(&message.body) {
+                Ok(envelope) => envelope,
+                Err(err) => {
+                    tracing::error!(queue = %queue, cause = %err, "not an event envelope; dead-lettering it");
+                    bus.dead_letter(&queue, message, &format!("not an envelope: {err}"));
+                    continue;
+                }
+            };
+            match self.handle(&queue, envelope, message.retries).await {
+                Verdict::Done => {}
+                Verdict::Dead(reason) => bus.dead_letter(&queue, message, &reason),
+                Verdict::Retry(delay) => {
+                    message.retries += 1;
+                    bus.requeue_after(&queue, message, delay);
+                }
             }
         }
     }
@@ -244,6 +308,15 @@ impl<H: Handler> Consumer<H> {
         delivery.ack(BasicAckOptions::default()).await?;
         Ok(())
     }
+}
+
+/// What becomes of a message once its handler ran.
+enum Verdict {
+    Done,
+    /// Again after this delay.
+    Retry(Duration),
+    /// To the dead letters, for this reason.
+    Dead(String),
 }
 
 /// Publishes on a confirm-mode channel and waits for the broker's confirm.

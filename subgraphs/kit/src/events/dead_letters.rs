@@ -1,5 +1,6 @@
 //! What was dead-lettered: listing a queue's `<queue>.dead` without taking anything out of it,
-//! and replaying messages into their queue once whatever made them fail is fixed.
+//! and replaying messages into their queue once whatever made them fail is fixed; on a broker
+//! or on the in-process bus alike.
 
 use super::broker::dead_queue;
 use super::consumer::{REASON_HEADER, RETRIES_HEADER, publish_confirmed};
@@ -28,6 +29,18 @@ pub async fn list(
     queue: &str,
     limit: usize,
 ) -> Result<Vec<DeadLetter>, EventError> {
+    if let Some(bus) = broker.bus() {
+        return Ok(bus
+            .dead_letters(&broker.name(queue), limit)
+            .into_iter()
+            .map(|message| DeadLetter {
+                envelope: serde_json::from_slice(&message.body).ok(),
+                body: String::from_utf8_lossy(&message.body).into_owned(),
+                reason: message.reason,
+                retries: message.retries,
+            })
+            .collect());
+    }
     let channel = broker.connection().await?.create_channel().await?;
     let dead = dead_queue(&broker.name(queue));
     let mut letters = Vec::new();
@@ -61,6 +74,9 @@ pub async fn list(
 /// Moves up to `limit` messages of `queue`'s dead-letter queue back into `queue`, with their
 /// retry count reset; returns how many. Each is removed only once the broker confirmed it back.
 pub async fn replay(broker: &Broker, queue: &str, limit: usize) -> Result<usize, EventError> {
+    if let Some(bus) = broker.bus() {
+        return Ok(bus.replay(&broker.name(queue), limit));
+    }
     let channel = broker.confirm_channel().await?;
     let name = broker.name(queue);
     let dead = dead_queue(&name);

@@ -10,6 +10,7 @@
 //! - [`consumer`]: a queue's consumer: handlers, the processed-ids table, retries with
 //!   backoff, dead-lettering.
 //! - [`dead_letters`]: listing and replaying what was dead-lettered.
+//! - [`memory`]: the in-process bus that stands in for RabbitMQ in development mode.
 //!
 //! A service using them has two tables, created by its own migrations:
 //!
@@ -35,6 +36,7 @@ pub mod broker;
 pub mod consumer;
 pub mod dead_letters;
 pub mod envelope;
+pub mod memory;
 pub mod outbox;
 
 pub use broker::{Broker, QueueSpec};
@@ -58,6 +60,8 @@ pub enum EventError {
     Nacked(uuid::Uuid),
     #[error("the broker did not confirm within {0:?}")]
     ConfirmTimeout(std::time::Duration),
+    #[error("the in-process bus has no broker connection")]
+    InProcess,
     #[error("cannot encode an event: {0}")]
     Encode(#[from] serde_json::Error),
 }

@@ -3,6 +3,7 @@
 //! unsent rows with publisher confirms and marks them sent only once the broker has confirmed
 //! them: while the broker is down the rows wait, and nothing is lost. A crash between the
 //! confirm and the mark publishes a row twice; consumers deduplicate by the envelope's id.
+//! On the in-process bus ([`super::memory`]) a row counts as sent once the bus holds it.
 
 use super::{Broker, Envelope, EventError};
 use lapin::options::BasicPublishOptions;
@@ -98,6 +99,17 @@ impl Relay {
         if !waiting {
             return Ok(0);
         }
+        if let Some(bus) = self.broker.bus() {
+            let exchange = self.broker.exchange();
+            return self
+                .send_batch(async |rows| {
+                    for (_, routing_key, envelope) in rows {
+                        bus.publish(&exchange, routing_key, &serde_json::to_vec(envelope)?);
+                    }
+                    Ok(())
+                })
+                .await;
+        }
         // The channel next: no rows are locked while the broker is being reached.
         let channel = match &self.channel {
             Some(channel) if channel.status().connected() => channel.clone(),
@@ -107,9 +119,45 @@ impl Relay {
                 channel
             }
         };
+        let exchange = self.broker.exchange();
+        let timeout = self.broker.settings().confirm_timeout();
+        self.send_batch(async |rows| {
+            let mut confirms = Vec::with_capacity(rows.len());
+            for (id, routing_key, envelope) in rows {
+                let body = serde_json::to_vec(envelope)?;
+                let confirm = channel
+                    .basic_publish(
+                        exchange.clone().into(),
+                        routing_key.clone().into(),
+                        BasicPublishOptions::default(),
+                        &body,
+                        properties(*id, routing_key),
+                    )
+                    .await?;
+                confirms.push((*id, confirm));
+            }
+            for (id, confirm) in confirms {
+                match tokio::time::timeout(timeout, confirm).await {
+                    Ok(Ok(Confirmation::Nack(_))) => return Err(EventError::Nacked(id)),
+                    Ok(Ok(_)) => {}
+                    Ok(Err(err)) => return Err(err.into()),
+                    Err(_) => return Err(EventError::ConfirmTimeout(timeout)),
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Locks a batch of unsent rows, has `send` deliver them, and marks them sent once it
+    /// succeeded; returns how many.
+    async fn send_batch(
+        &self,
+        send: impl AsyncFnOnce(&[OutboxRow]) -> Result<(), EventError>,
+    ) -> Result<usize, EventError> {
         let mut tx = self.pool.begin().await?;
         // SKIP LOCKED: two relays (two replicas) share the work instead of waiting.
-        let rows: Vec<(Uuid, String, serde_json::Value)> = sqlx::query_as(
+        let rows: Vec<OutboxRow> = sqlx::query_as(
             "SELECT id, routing_key, envelope FROM outbox
              WHERE published_at IS NULL
              ORDER BY created_at, id
@@ -122,30 +170,7 @@ impl Relay {
         if rows.is_empty() {
             return Ok(0);
         }
-        let exchange = self.broker.exchange();
-        let mut confirms = Vec::with_capacity(rows.len());
-        for (id, routing_key, envelope) in &rows {
-            let body = serde_json::to_vec(envelope)?;
-            let confirm = channel
-                .basic_publish(
-                    exchange.clone().into(),
-                    routing_key.clone().into(),
-                    BasicPublishOptions::default(),
-                    &body,
-                    properties(*id, routing_key),
-                )
-                .await?;
-            confirms.push((*id, confirm));
-        }
-        let timeout = self.broker.settings().confirm_timeout();
-        for (id, confirm) in confirms {
-            match tokio::time::timeout(timeout, confirm).await {
-                Ok(Ok(Confirmation::Nack(_))) => return Err(EventError::Nacked(id)),
-                Ok(Ok(_)) => {}
-                Ok(Err(err)) => return Err(err.into()),
-                Err(_) => return Err(EventError::ConfirmTimeout(timeout)),
-            }
-        }
+        send(&rows).await?;
         let ids: Vec<Uuid> = rows.iter().map(|(id, _, _)| *id).collect();
         sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)")
             .bind(&ids)
@@ -156,6 +181,9 @@ impl Relay {
         Ok(ids.len())
     }
 }
+
+/// An unsent outbox row: id, routing key, envelope.
+type OutboxRow = (Uuid, String, serde_json::Value);
 
 /// Persistent JSON, with the envelope's id and type as the message's own.
 pub(crate) fn properties(id: Uuid, kind: &str) -> BasicProperties {

@@ -2,6 +2,7 @@
 //! data seeded through the router, and queries that cross the subgraphs, asserted on their
 //! exact answers and on how many requests each subgraph received (batching regressions).
 
+mod in_process;
 mod stack;
 
 use demo::SeedReport;
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 const PATIENCE: Duration = Duration::from_secs(30);
 
 /// Polls the order's status through the router until it is PAID.
-async fn wait_until_paid(stack: &Stack, order: &str, token: &str) {
+pub(crate) async fn wait_until_paid(stack: &Stack, order: &str, token: &str) {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let answer = stack

@@ -2,29 +2,25 @@
 //! own, the payment provider and SMTP stand-ins, a supergraph composed from the running
 //! subgraphs' SDL, and the router serving it; each subgraph behind a counting proxy so a
 //! test can assert how many requests a query cost. Every name on the shared Postgres,
-//! Redis and RabbitMQ is unique to the stack, so tests run in parallel.
+//! Redis and RabbitMQ is unique to the stack, so tests run in parallel. The subgraphs are
+//! started by `demo::supergraph`, as the development start does.
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use demo::api::Api;
-use kit::auth::TokenVerifier;
-use kit::events::Broker;
-use kit::settings::{AuthSettings, DatabaseSettings, EventSettings};
+use demo::supergraph::{self, Subgraphs};
+use kit::settings::{DatabaseSettings, EventSettings};
 use kit::testing::smtp::SmtpStandIn;
-use router::compose::{ComposeConfig, SubgraphSource};
 use router::config::{Config, SubgraphConfig};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use sqlx::{Executor, PgPool};
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 /// Databases of stacks that did not stop (a failed test) are dropped by a later run once
@@ -37,18 +33,30 @@ pub struct Stack {
     pub api: Api,
     /// The users subgraph's database (the seed grants the admin role there).
     pub users_db: PgPool,
+    /// Where orders publishes live status (`<prefix>order-status:<id>`).
+    pub live_prefix: String,
     counters: BTreeMap<&'static str, Arc<AtomicUsize>>,
     server: PgPool,
-    pools: Vec<PgPool>,
     databases: Vec<String>,
-    brokers: Vec<Broker>,
-    stops: Vec<oneshot::Sender<()>>,
-    tasks: Vec<JoinHandle<std::io::Result<()>>>,
+    subgraphs: Subgraphs,
     _smtp: SmtpStandIn,
+}
+
+/// What stands behind events and caches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backends {
+    /// The shared RabbitMQ and Redis (names unique to the stack).
+    Servers,
+    /// The in-process bus and store the development mode falls back to.
+    InProcess,
 }
 
 impl Stack {
     pub async fn start() -> Self {
+        Self::start_with(Backends::Servers).await
+    }
+
+    pub async fn start_with(backends: Backends) -> Self {
         kit::telemetry::init_for_tests();
         let server_url = std::env::var("DATABASE_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
@@ -64,162 +72,99 @@ impl Stack {
         let (server_base, _) = server_url
             .rsplit_once('/')
             .expect("DATABASE_URL ends with a database name");
-        let database_for = |service: &str| {
+        let mut databases = Vec::new();
+        let mut database_for = |service: &str| {
             let name = format!("{DATABASE_PREFIX}{now}_{tag}_{service}");
             let mut settings = DatabaseSettings::for_database(&name);
             settings.url = SecretString::from(format!("{server_base}/{name}"));
             settings.max_connections = 5;
-            (name, settings)
+            databases.push(name);
+            settings
         };
-        let events = EventSettings {
-            prefix: format!("test-{tag}."),
-            ephemeral: true,
-            retry_base_ms: 50,
-            max_retries: 3,
-            outbox_poll_ms: 200,
-            ..EventSettings::default()
+        let smtp = SmtpStandIn::start()
+            .await
+            .expect("the SMTP stand-in starts");
+        let smtp_url = Some(SecretString::from(smtp.url()));
+
+        let mut settings = supergraph::Settings {
+            users: users::Settings::default(),
+            catalog: catalog::Settings::default(),
+            reviews: reviews::Settings::default(),
+            orders: orders::Settings::default(),
+            payment_port: 0,
         };
+        settings.users.server.port = 0;
+        settings.users.database = database_for("users");
+        settings.users.mail.smtp_url = smtp_url.clone();
+        settings.catalog.server.port = 0;
+        settings.catalog.database = database_for("catalog");
+        settings.reviews.server.port = 0;
+        settings.reviews.database = database_for("reviews");
+        settings.orders.server.port = 0;
+        settings.orders.database = database_for("orders");
+        settings.orders.mail.smtp_url = smtp_url;
+        let in_process = backends == Backends::InProcess;
+        settings.events_mut(|events| {
+            *events = EventSettings {
+                prefix: format!("test-{tag}."),
+                ephemeral: true,
+                retry_base_ms: 50,
+                max_retries: 3,
+                outbox_poll_ms: 200,
+                ..EventSettings::default()
+            };
+            if in_process {
+                events.url = SecretString::from(kit::in_process::URL);
+            }
+        });
+        settings.redis_mut(|redis| {
+            redis.key_prefix = format!("test-{tag}:{}", redis.key_prefix);
+            if in_process {
+                redis.url = SecretString::from(kit::in_process::URL);
+            }
+        });
+        let users_database = settings.users.database.clone();
+        let live_prefix = settings.orders.redis.key_prefix.clone();
+        let subgraphs = supergraph::start_subgraphs(settings)
+            .await
+            .unwrap_or_else(|err| panic!("the subgraphs start: {err}"));
+        let supergraph = subgraphs
+            .compose()
+            .await
+            .unwrap_or_else(|err| panic!("the subgraphs compose: {err}"));
+        let users_db = kit::db::connect_and_migrate(&users_database, &users::MIGRATOR)
+            .await
+            .expect("the users database is there");
         let mut stack = Self {
             api: Api::new("http://invalid/graphql").expect("a client"),
-            users_db: server.clone(),
+            users_db,
+            live_prefix,
             counters: BTreeMap::new(),
             server,
-            pools: Vec::new(),
-            databases: Vec::new(),
-            brokers: Vec::new(),
-            stops: Vec::new(),
-            tasks: Vec::new(),
-            _smtp: SmtpStandIn::start()
-                .await
-                .expect("the SMTP stand-in starts"),
+            databases,
+            subgraphs,
+            _smtp: smtp,
         };
-        let smtp_url = stack._smtp.url();
-
-        // The payment provider stand-in.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let provider_url = format!("http://{}", listener.local_addr().expect("address"));
-        stack.spawn(|stop| payment_provider::serve(listener, Default::default(), stop));
-
-        // users: it signs the tokens; the others verify them against its JWKS.
-        let (name, database) = database_for("users");
-        let mut settings = users::Settings::default();
-        settings.server.port = 0;
-        settings.database = database;
-        settings.mail.smtp_url = Some(SecretString::from(smtp_url.clone()));
-        let pool = stack
-            .database(name, &settings.database, &users::MIGRATOR)
-            .await;
-        stack.users_db = pool.clone();
-        let app = users::Application::build_with_pool(settings, pool)
-            .await
-            .expect("the users subgraph starts");
-        let users_url = format!("http://127.0.0.1:{}", app.port());
-        stack.spawn(|stop| app.run_until(stop));
-        let auth = AuthSettings {
-            jwks_url: format!("{users_url}/.well-known/jwks.json"),
-            ..AuthSettings::default()
-        };
-        let verifier = || {
-            TokenVerifier::remote(
-                auth.jwks_url.clone(),
-                &auth.issuer,
-                &auth.audience,
-                Duration::from_secs(auth.jwks_refresh_secs),
-            )
-        };
-
-        let (name, database) = database_for("catalog");
-        let mut settings = catalog::Settings::default();
-        settings.server.port = 0;
-        settings.database = database;
-        settings.auth = auth.clone();
-        settings.redis.key_prefix = format!("test-{tag}:catalog:");
-        settings.events = events.clone();
-        let pool = stack
-            .database(name, &settings.database, &catalog::MIGRATOR)
-            .await;
-        let app = catalog::Application::build_with_pool(settings, pool, verifier())
-            .await
-            .expect("the catalog subgraph starts");
-        let catalog_url = format!("http://127.0.0.1:{}", app.port());
-        stack.brokers.extend(app.broker().cloned());
-        stack.spawn(|stop| app.run_until(stop));
-
-        let (name, database) = database_for("reviews");
-        let mut settings = reviews::Settings::default();
-        settings.server.port = 0;
-        settings.database = database;
-        settings.auth = auth.clone();
-        let pool = stack
-            .database(name, &settings.database, &reviews::MIGRATOR)
-            .await;
-        let app = reviews::Application::build_with_pool(settings, pool, verifier())
-            .await
-            .expect("the reviews subgraph starts");
-        let reviews_url = format!("http://127.0.0.1:{}", app.port());
-        stack.spawn(|stop| app.run_until(stop));
-
-        let (name, database) = database_for("orders");
-        let mut settings = orders::Settings::default();
-        settings.server.port = 0;
-        settings.database = database;
-        settings.auth = auth.clone();
-        settings.redis.key_prefix = format!("test-{tag}:");
-        settings.events = events.clone();
-        settings.catalog.url = format!("{catalog_url}/graphql");
-        settings.payments.url = provider_url;
-        settings.mail.smtp_url = Some(SecretString::from(smtp_url));
-        let pool = stack
-            .database(name, &settings.database, &orders::MIGRATOR)
-            .await;
-        let app = orders::Application::build_with_pool(settings, pool, verifier())
-            .await
-            .expect("the orders subgraph starts");
-        let orders_url = format!("http://127.0.0.1:{}", app.port());
-        stack.brokers.extend(app.broker().cloned());
-        stack.spawn(|stop| app.run_until(stop));
-
-        // The supergraph, composed from what the running subgraphs serve.
-        let direct = [
-            ("catalog", catalog_url),
-            ("orders", orders_url),
-            ("reviews", reviews_url),
-            ("users", users_url),
-        ];
-        let compose = ComposeConfig {
-            subgraphs: direct
-                .iter()
-                .map(|(name, url)| {
-                    let source = SubgraphSource {
-                        url: format!("{url}/graphql"),
-                        schema: None,
-                    };
-                    ((*name).to_owned(), source)
-                })
-                .collect(),
-        };
-        let supergraph = router::compose::compose_subgraphs(&compose, std::path::Path::new("."))
-            .await
-            .unwrap_or_else(|err| panic!("the subgraphs compose: {err}"))
-            .supergraph_sdl;
 
         // The router, reaching each subgraph through a counting proxy.
         let mut config = Config {
             listen: "127.0.0.1:0".parse().expect("an address"),
             ..Config::default()
         };
-        for (name, url) in direct {
+        for (name, url) in stack.subgraphs.urls.clone() {
             let counter = Arc::new(AtomicUsize::new(0));
-            let proxy = stack.proxy(url, counter.clone()).await;
+            let proxy = stack.proxy(url.clone(), counter.clone()).await;
             stack.counters.insert(name, counter);
             config.subgraphs.insert(
                 name.to_owned(),
                 SubgraphConfig {
                     url: Some(format!("{proxy}/graphql")),
                     timeout_ms: None,
-                    subscription_url: None,
+                    // The proxy counts requests; subscriptions go to the subgraph itself.
+                    subscription_url: Some(format!(
+                        "{}/graphql",
+                        url.replacen("http://", "ws://", 1)
+                    )),
                 },
             );
         }
@@ -228,7 +173,7 @@ impl Stack {
             .expect("the router serves the composed supergraph");
         stack.api =
             Api::new(format!("http://127.0.0.1:{}/graphql", router.port())).expect("a client");
-        stack.spawn(|stop| router.run_until(stop));
+        stack.subgraphs.spawn(|stop| router.run_until(stop));
         stack
     }
 
@@ -246,6 +191,11 @@ impl Stack {
         }
     }
 
+    /// The router's WebSocket endpoint.
+    pub fn websocket_url(&self) -> String {
+        self.api.url().replacen("http://", "ws://", 1)
+    }
+
     /// POSTs an operation to the router; the whole response.
     pub async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
         let mut request = reqwest::Client::new()
@@ -259,49 +209,12 @@ impl Stack {
     }
 
     /// Stops every server, waits for them, and drops the stack's databases.
-    pub async fn stop(mut self) {
-        self.stops.clear();
-        for task in self.tasks.drain(..) {
-            let _ = task.await;
-        }
-        for broker in &self.brokers {
-            broker.drop_connection().await;
-        }
-        for pool in &self.pools {
-            pool.close().await;
-        }
+    pub async fn stop(self) {
+        self.subgraphs.stop().await;
+        self.users_db.close().await;
         for name in &self.databases {
             drop_database(&self.server, name).await;
         }
-    }
-
-    /// Creates and migrates a database of the stack's.
-    async fn database(
-        &mut self,
-        name: String,
-        settings: &DatabaseSettings,
-        migrator: &sqlx::migrate::Migrator,
-    ) -> PgPool {
-        self.databases.push(name);
-        let pool = kit::db::connect_and_migrate(settings, migrator)
-            .await
-            .expect("the database is created and migrated");
-        self.pools.push(pool.clone());
-        pool
-    }
-
-    /// Runs a server until the stack stops.
-    fn spawn<F, Fut>(&mut self, start: F)
-    where
-        F: FnOnce(std::pin::Pin<Box<dyn Future<Output = ()> + Send>>) -> Fut,
-        Fut: Future<Output = std::io::Result<()>> + Send + 'static,
-    {
-        let (stop, stopped) = oneshot::channel::<()>();
-        let server = start(Box::pin(async move {
-            let _ = stopped.await;
-        }));
-        self.stops.push(stop);
-        self.tasks.push(tokio::spawn(server));
     }
 
     /// A proxy in front of `target` counting the GraphQL requests it passes on; its URL.
@@ -316,7 +229,7 @@ impl Stack {
             client: reqwest::Client::new(),
         };
         let app = axum::Router::new().fallback(forward).with_state(state);
-        self.spawn(|stop| async move {
+        self.subgraphs.spawn(|stop| async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(stop)
                 .await
