@@ -6,6 +6,9 @@ use federation::Supergraph;
 use federation::composition::{CompositionErrors, SubgraphSdl, compose};
 use federation::operation::Operation;
 
+#[path = "composition/error_codes.rs"]
+mod error_codes;
+
 fn subgraphs(sdls: &[(&str, &str)]) -> Vec<SubgraphSdl> {
     sdls.iter()
         .map(|(name, sdl)| SubgraphSdl::new(*name, format!("http://{name}.local/graphql"), *sdl))

@@ -4,6 +4,7 @@
 //! values and input fields in `merge_inputs`.
 
 use super::error::{Diagnostics, ErrorCode, subgraph_list};
+use super::implementations;
 use super::merge_fields;
 use super::merge_inputs;
 use super::subgraph::{Applied, ComposedDirective, FieldDef, Kind, Subgraph, TypeDef};
@@ -179,8 +180,8 @@ pub(crate) fn merge(subgraphs: &[Subgraph], diags: &mut Diagnostics) -> Merged {
             "no subgraph defines a field of the query root type \"Query\"",
         );
     }
-    merge_fields::add_interface_object_fields(&mut types);
-    merge_fields::check_implementations(&types, subgraphs, diags);
+    implementations::add_interface_object_fields(&mut types);
+    implementations::check_implementations(&types, subgraphs, &supertypes, diags);
     Merged {
         graphs,
         types,

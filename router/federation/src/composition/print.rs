@@ -3,8 +3,9 @@
 //! type (sorted by name) with its join directives, one per line.
 
 use super::merge::{JoinField, JoinFields, JoinType, Merged, MergedField, MergedType};
-use super::spec::{self, Fed, LINKED_SPECS};
+use super::spec::Fed;
 use super::subgraph::{Applied, Kind};
+use super::supergraph_specs::{self as spec, LINKED_SPECS};
 use std::fmt::Write;
 
 pub(crate) fn print(merged: &Merged) -> String {

@@ -6,6 +6,7 @@
 use super::definitions;
 use super::error::{Diagnostics, ErrorCode};
 use super::spec::{self, Fed, FedNames, Link};
+use super::supergraph_specs;
 use apollo_compiler::ast::{self, Definition, OperationType, Type};
 use apollo_compiler::validation::DiagnosticList;
 use apollo_compiler::{Name, Node, Schema};
@@ -330,6 +331,13 @@ fn composed_directives(
         };
         if names.is_federation(local) || spec::is_built_in_directive(local) || local == "link" {
             error(diags, "it is a built-in or federation directive");
+            continue;
+        }
+        if supergraph_specs::is_supergraph_directive(local) {
+            error(
+                diags,
+                "the supergraph defines a directive of that name for a federation feature; rename it",
+            );
             continue;
         }
         let Some(definition) = schema.directive_definitions.get(local) else {
