@@ -551,7 +551,7 @@ rule!(
         ("b", fed2("type Product @key(fields: \"id\", resolvable: false) { id: ID! price: Int }")),
     ],
     [
-        r#"[SATISFIABILITY_ERROR] field "Product.price" cannot be resolved: only subgraph "b" can resolve it, where type "Product" is never reached (no resolvable @key there that another subgraph can jump through, and no field there returns it); "Product" is reached in subgraph "a""#,
+        r#"[SATISFIABILITY_ERROR] field "Product.price" cannot be resolved on the path "Query.product -> Product.price" from subgraph "a": it is resolved by subgraph "b", where "Product" has no resolvable @key"#,
     ]
 );
 
@@ -602,3 +602,6 @@ mod security_directives {
         insta::assert_snapshot!(composed_body(&[("a", &a), ("b", &b)]));
     }
 }
+
+#[path = "composition/satisfiability.rs"]
+mod satisfiability;

@@ -12,7 +12,7 @@
 //!   merged across subgraphs, with the join directives that record where each lives.
 //! - `implementations`: interfaces and their implementations after merging.
 //! - `inaccessible`: `@inaccessible` consistency.
-//! - `satisfiability`: every field resolvable along some path from a root.
+//! - `satisfiability`: every field a client can select plannable on every path from a root.
 //! - `print`: the supergraph SDL.
 
 mod definitions;
@@ -67,7 +67,7 @@ pub struct Composed {
 /// enum and every list of subgraphs follow that order), so the output does not depend on
 /// the order given. On failure, returns every error found: first those of the subgraphs on
 /// their own, then (when every subgraph parses) those of merging them; satisfiability is
-/// checked only when nothing else is wrong.
+/// checked, on the supergraph as the planner loads it, only when nothing else is wrong.
 pub fn compose(subgraphs: &[SubgraphSdl]) -> Result<Composed, CompositionErrors> {
     let mut diags = Diagnostics::default();
     let mut sorted: Vec<&SubgraphSdl> = subgraphs.iter().collect();
@@ -111,16 +111,16 @@ pub fn compose(subgraphs: &[SubgraphSdl]) -> Result<Composed, CompositionErrors>
             errors: diags.errors,
         });
     }
-    satisfiability::check(&merged, &mut diags);
+    let supergraph_sdl = print::print(&merged);
+    let supergraph = load(&supergraph_sdl).map_err(|error| CompositionErrors {
+        errors: vec![error],
+    })?;
+    satisfiability::check(&supergraph, &mut diags);
     if !diags.errors.is_empty() {
         return Err(CompositionErrors {
             errors: diags.errors,
         });
     }
-    let supergraph_sdl = print::print(&merged);
-    load(&supergraph_sdl).map_err(|error| CompositionErrors {
-        errors: vec![error],
-    })?;
     Ok(Composed {
         supergraph_sdl,
         hints: diags.hints,
