@@ -603,5 +603,8 @@ mod security_directives {
     }
 }
 
+#[path = "composition/demand_control.rs"]
+mod demand_control;
+
 #[path = "composition/satisfiability.rs"]
 mod satisfiability;

@@ -3,6 +3,7 @@
 //! `@join__unionMember`, `@join__enumValue`); fields are merged in `merge_fields`, enum
 //! values and input fields in `merge_inputs`.
 
+use super::applied::merge_applied;
 use super::error::{Diagnostics, ErrorCode, subgraph_list};
 use super::implementations;
 use super::merge_fields;
@@ -333,40 +334,6 @@ pub(crate) fn pick_description<'a>(
         .into_iter()
         .find(|(_, count)| *count == best)
         .map(|(d, _)| d.clone())
-}
-
-/// Pass-through directives of all subgraphs' definitions of one element.
-pub(crate) fn merge_applied<'a>(sources: impl Iterator<Item = &'a Applied>) -> Applied {
-    let mut merged = Applied::default();
-    let mut custom_seen = HashSet::new();
-    for applied in sources {
-        merged.inaccessible |= applied.inaccessible;
-        merged.authenticated |= applied.authenticated;
-        for tag in &applied.tags {
-            if !merged.tags.contains(tag) {
-                merged.tags.push(tag.clone());
-            }
-        }
-        if merged.deprecated.is_none() {
-            merged.deprecated = applied.deprecated.clone();
-        }
-        for scopes in &applied.requires_scopes {
-            if !merged.requires_scopes.contains(scopes) {
-                merged.requires_scopes.push(scopes.clone());
-            }
-        }
-        for policies in &applied.policies {
-            if !merged.policies.contains(policies) {
-                merged.policies.push(policies.clone());
-            }
-        }
-        for directive in &applied.custom {
-            if custom_seen.insert(directive.to_string()) {
-                merged.custom.push(directive.clone());
-            }
-        }
-    }
-    merged
 }
 
 /// The composed directives of all subgraphs, one per name; versions must agree.

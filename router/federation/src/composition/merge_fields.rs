@@ -3,11 +3,11 @@
 //! merged to their most general form, arguments by intersection, and the `@join__field`
 //! each field needs.
 
+use super::applied::merge_applied;
 use super::error::{Diagnostics, ErrorCode, quoted_list};
 use super::field_set;
 use super::merge::{
-    FieldSources, GraphId, JoinField, JoinFields, MergedField, Supertypes, merge_applied,
-    pick_description,
+    FieldSources, GraphId, JoinField, JoinFields, MergedField, Supertypes, pick_description,
 };
 use super::merge_inputs::merge_arguments;
 use super::subgraph::{Kind, Subgraph, TypeDef};

@@ -9,13 +9,17 @@
 //! - `field_set`: `@key`/`@requires`/`@provides` field sets, parsed and checked.
 //! - `validate`: rules each subgraph must satisfy on its own.
 //! - `merge`, `merge_fields`, `merge_inputs`: types, fields, arguments, inputs and enums
-//!   merged across subgraphs, with the join directives that record where each lives.
+//!   merged across subgraphs, with the join directives that record where each lives;
+//!   `applied`: the directives that pass into the supergraph, merged.
 //! - `implementations`: interfaces and their implementations after merging.
-//! - `inaccessible`: `@inaccessible` consistency.
+//! - `inaccessible`: `@inaccessible` consistency; `demand_control`: `@cost` and
+//!   `@listSize` merged.
 //! - `satisfiability`: every field a client can select plannable on every path from a root.
 //! - `print`: the supergraph SDL.
 
+mod applied;
 mod definitions;
+mod demand_control;
 pub mod error;
 mod field_set;
 mod implementations;

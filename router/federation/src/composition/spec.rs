@@ -259,6 +259,40 @@ impl FedNames {
         Self { by_local }
     }
 
+    /// Demand control directives linked from their own specs rather than the federation
+    /// one (`@link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@cost"])`, and
+    /// `listSize/v0.1`): each spec's own directive goes by the spec's name, the others by
+    /// their import or `<namespace>__<name>`.
+    pub fn add_demand_control_links(&mut self, links: &[Link]) {
+        for link in links {
+            let own = match link.url.split('/').rev().nth(1) {
+                Some("cost") if link.url.contains("specs.apollo.dev/") => Fed::Cost,
+                Some("listSize") if link.url.contains("specs.apollo.dev/") => Fed::ListSize,
+                _ => continue,
+            };
+            for fed in [Fed::Cost, Fed::ListSize] {
+                let name = supergraph_name(fed);
+                let local = if fed == own {
+                    link.namespace.clone()
+                } else {
+                    format!("{}__{name}", link.namespace)
+                };
+                self.by_local.insert(local, fed);
+            }
+            for (name, local) in &link.imports {
+                match (name.strip_prefix('@'), local.strip_prefix('@')) {
+                    (Some("cost"), Some(local)) => {
+                        self.by_local.insert(local.to_owned(), Fed::Cost)
+                    }
+                    (Some("listSize"), Some(local)) => {
+                        self.by_local.insert(local.to_owned(), Fed::ListSize)
+                    }
+                    _ => None,
+                };
+            }
+        }
+    }
+
     /// Federation 1: the bare names.
     pub fn federation1() -> Self {
         let by_local = ALL

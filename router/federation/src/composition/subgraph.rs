@@ -4,6 +4,7 @@
 //! machinery (`_service`, `_entities`, `_Any`, spec definitions) left out.
 
 use super::definitions;
+use super::demand_control::ListSize;
 use super::error::{Diagnostics, ErrorCode};
 use super::spec::{self, Fed, FedNames, Link};
 use super::supergraph_specs;
@@ -48,6 +49,9 @@ pub(crate) struct Applied {
     pub policies: Vec<Vec<Vec<String>>>,
     /// Applications of directives listed in `@composeDirective`.
     pub custom: Vec<Node<ast::Directive>>,
+    /// `@cost(weight:)`.
+    pub cost: Option<i64>,
+    pub list_size: Option<ListSize>,
 }
 
 #[derive(Debug, Clone)]
@@ -144,7 +148,7 @@ pub(crate) fn read(name: &str, url: &str, sdl: &str, diags: &mut Diagnostics) ->
         }
     };
     let links = spec::links(&document);
-    let (fed2, names) = match links.iter().find(|link| link.is_federation()) {
+    let (fed2, mut names) = match links.iter().find(|link| link.is_federation()) {
         Some(link) => {
             if !link.version().starts_with("v2.") {
                 diags.error(
@@ -160,6 +164,9 @@ pub(crate) fn read(name: &str, url: &str, sdl: &str, diags: &mut Diagnostics) ->
         }
         None => (false, FedNames::federation1()),
     };
+    if fed2 {
+        names.add_demand_control_links(&links);
+    }
 
     let mut cleaned = ast::Document::new();
     let mut defined = HashSet::new();

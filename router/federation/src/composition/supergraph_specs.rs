@@ -1,6 +1,7 @@
 //! What the supergraph itself defines: the link and join specs composition writes, the
 //! specs it links when some subgraph uses their directives, and the names they take.
 
+use super::demand_control;
 use super::spec::{self, Fed};
 
 /// The join spec version composition writes, and its definitions.
@@ -68,6 +69,11 @@ pub(crate) const LINKED_SPECS: &[LinkedSpec] = &[
         fed: Fed::Authenticated,
         link: "@link(url: \"https://specs.apollo.dev/authenticated/v0.1\", for: SECURITY)",
         definitions: "directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n",
+    },
+    LinkedSpec {
+        fed: Fed::Cost,
+        link: demand_control::LINK,
+        definitions: demand_control::DEFINITIONS,
     },
     LinkedSpec {
         fed: Fed::Inaccessible,
