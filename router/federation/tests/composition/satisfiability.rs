@@ -191,3 +191,28 @@ fn one_good_way_among_several_is_enough() {
         ]
     );
 }
+
+/// From an interface object, the objects' real types come from a subgraph where the
+/// interface is a real one, through a key: none is resolvable here.
+#[test]
+fn interface_objects_need_a_subgraph_to_give_the_real_types() {
+    assert_eq!(
+        errors_of(&[
+            (
+                "a",
+                fed2(
+                    "type Query { media: [Media] } type Media @key(fields: \"id\") @interfaceObject { id: ID! likes: Int }"
+                )
+            ),
+            (
+                "b",
+                fed2(
+                    "interface Media @key(fields: \"id\", resolvable: false) { id: ID! } type Book implements Media @key(fields: \"id\", resolvable: false) { id: ID! title: String }"
+                )
+            ),
+        ]),
+        [
+            r#"[SATISFIABILITY_ERROR] field "Media.__typename" cannot be resolved on the path "Query.media -> Media.__typename" from subgraph "a": no subgraph where "Media" is an interface has a resolvable @key that subgraph "a" can give"#
+        ]
+    );
+}
