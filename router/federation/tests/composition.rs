@@ -6,6 +6,9 @@ use federation::Supergraph;
 use federation::composition::{CompositionErrors, SubgraphSdl, compose};
 use federation::operation::Operation;
 
+#[path = "composition/error_codes.rs"]
+mod error_codes;
+
 fn subgraphs(sdls: &[(&str, &str)]) -> Vec<SubgraphSdl> {
     sdls.iter()
         .map(|(name, sdl)| SubgraphSdl::new(*name, format!("http://{name}.local/graphql"), *sdl))
@@ -548,7 +551,7 @@ rule!(
         ("b", fed2("type Product @key(fields: \"id\", resolvable: false) { id: ID! price: Int }")),
     ],
     [
-        r#"[SATISFIABILITY_ERROR] field "Product.price" cannot be resolved: only subgraph "b" can resolve it, where type "Product" is never reached (no resolvable @key there that another subgraph can jump through, and no field there returns it); "Product" is reached in subgraph "a""#,
+        r#"[SATISFIABILITY_ERROR] field "Product.price" cannot be resolved on the path "Query.product -> Product.price" from subgraph "a": it is resolved by subgraph "b", where "Product" has no resolvable @key"#,
     ]
 );
 
@@ -599,3 +602,9 @@ mod security_directives {
         insta::assert_snapshot!(composed_body(&[("a", &a), ("b", &b)]));
     }
 }
+
+#[path = "composition/demand_control.rs"]
+mod demand_control;
+
+#[path = "composition/satisfiability.rs"]
+mod satisfiability;

@@ -1,6 +1,7 @@
 //! A subgraph's type definitions read into composition's model: federation directives
 //! resolved by their local names, pass-through directives collected, root types renamed.
 
+use super::demand_control::{self, ListSize};
 use super::error::{Diagnostics, ErrorCode};
 use super::spec::{self, Fed, FedNames};
 use super::subgraph::{Applied, FieldDef, KeyDef, Kind, TypeDef, ValueDef};
@@ -64,6 +65,10 @@ impl Reader<'_> {
                         element()
                     ),
                 ),
+                Some(Fed::Cost) => {
+                    applied.cost = applied.cost.max(demand_control::read_weight(directive))
+                }
+                Some(Fed::ListSize) => applied.list_size = Some(ListSize::read(directive)),
                 Some(fed) => federation.push((fed, directive)),
                 None if directive.name == "deprecated" => {
                     applied.deprecated = Some(directive.clone())

@@ -78,6 +78,9 @@ pub enum ErrorCode {
     InterfaceObjectUsageError,
     /// After merging, an implementation lacks a field of an interface it implements.
     InterfaceFieldNoImplem,
+    /// After merging, an implementation's field is not of a subtype of the interface
+    /// field's type, or lacks one of its arguments or gives it another type.
+    InterfaceFieldImplemTypeMismatch,
     /// A type is only ever extended (Federation 1), never defined.
     ExtensionWithNoBase,
     /// `@composeDirective` names a directive that cannot be composed.
@@ -145,6 +148,7 @@ impl ErrorCode {
             OverrideOnInterface => "OVERRIDE_ON_INTERFACE",
             InterfaceObjectUsageError => "INTERFACE_OBJECT_USAGE_ERROR",
             InterfaceFieldNoImplem => "INTERFACE_FIELD_NO_IMPLEM",
+            InterfaceFieldImplemTypeMismatch => "INTERFACE_FIELD_IMPLEM_TYPE_MISMATCH",
             ExtensionWithNoBase => "EXTENSION_WITH_NO_BASE",
             DirectiveCompositionError => "DIRECTIVE_COMPOSITION_ERROR",
             ReferencedInaccessible => "REFERENCED_INACCESSIBLE",

@@ -3,11 +3,11 @@
 //! merged to their most general form, arguments by intersection, and the `@join__field`
 //! each field needs.
 
+use super::applied::merge_applied;
 use super::error::{Diagnostics, ErrorCode, quoted_list};
 use super::field_set;
 use super::merge::{
-    FieldSources, GraphId, JoinField, JoinFields, MergedField, MergedType, Supertypes,
-    merge_applied, pick_description,
+    FieldSources, GraphId, JoinField, JoinFields, MergedField, Supertypes, pick_description,
 };
 use super::merge_inputs::merge_arguments;
 use super::subgraph::{Kind, Subgraph, TypeDef};
@@ -291,7 +291,7 @@ impl FieldContext<'_> {
     }
 }
 
-fn plural(count: usize) -> &'static str {
+pub(crate) fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
@@ -321,7 +321,7 @@ pub(crate) fn most_specific(candidates: &[&Type]) -> Option<Type> {
 
 /// `sub` can be returned where `sup` is expected: same or non-null where `sup` is nullable,
 /// lists of subtypes, an object for one of its interfaces or unions.
-fn is_subtype(sub: &Type, sup: &Type, supertypes: Option<&Supertypes>) -> bool {
+pub(crate) fn is_subtype(sub: &Type, sup: &Type, supertypes: Option<&Supertypes>) -> bool {
     if sup.is_non_null() {
         return sub.is_non_null()
             && is_subtype(&sub.clone().nullable(), &sup.clone().nullable(), supertypes);
@@ -332,83 +332,5 @@ fn is_subtype(sub: &Type, sup: &Type, supertypes: Option<&Supertypes>) -> bool {
         }
         (Type::List(a), Type::List(b)) => is_subtype(&a, b, supertypes),
         _ => false,
-    }
-}
-
-/// Objects implementing an interface that some subgraph defines as `@interfaceObject` get
-/// the fields only the interface object has, resolved through it (a bare `@join__field`).
-pub(crate) fn add_interface_object_fields(types: &mut IndexMap<Name, MergedType>) {
-    let mut additions: Vec<(Name, Name, MergedField)> = Vec::new();
-    for (name, ty) in types.iter() {
-        if ty.kind != Kind::Object {
-            continue;
-        }
-        for (interface, _) in &ty.implements {
-            let Some(interface_type) = types.get(interface) else {
-                continue;
-            };
-            if !interface_type.join_types.iter().any(|j| j.interface_object) {
-                continue;
-            }
-            for (field_name, field) in &interface_type.fields {
-                if !ty.fields.contains_key(field_name)
-                    && !additions
-                        .iter()
-                        .any(|(t, f, _)| t == name && f == field_name)
-                {
-                    let mut field = field.clone();
-                    field.join = JoinFields::Bare;
-                    additions.push((name.clone(), field_name.clone(), field));
-                }
-            }
-        }
-    }
-    for (type_name, field_name, field) in additions {
-        if let Some(ty) = types.get_mut(&type_name) {
-            ty.fields.insert(field_name, field);
-        }
-    }
-}
-
-/// Every implementation has every field of the interfaces it implements, after merging.
-pub(crate) fn check_implementations(
-    types: &IndexMap<Name, MergedType>,
-    subgraphs: &[Subgraph],
-    diags: &mut Diagnostics,
-) {
-    let graphs_of = |ty: &MergedType, field: &MergedField| -> Vec<String> {
-        let graphs: Vec<GraphId> = match &field.join {
-            JoinFields::Graphs(joins) => joins.iter().map(|j| j.graph).collect(),
-            _ => ty.join_types.iter().map(|j| j.graph).collect(),
-        };
-        let mut names: Vec<String> = graphs.iter().map(|g| subgraphs[*g].name.clone()).collect();
-        names.dedup();
-        names
-    };
-    for (name, ty) in types {
-        for (interface, implementing_graphs) in &ty.implements {
-            let Some(interface_type) = types.get(interface) else {
-                continue;
-            };
-            for (field_name, field) in &interface_type.fields {
-                if ty.fields.contains_key(field_name) {
-                    continue;
-                }
-                let in_graphs: Vec<&str> = implementing_graphs
-                    .iter()
-                    .map(|g| subgraphs[*g].name.as_str())
-                    .collect();
-                diags.error(
-                    ErrorCode::InterfaceFieldNoImplem,
-                    format!(
-                        "interface field \"{interface}.{field_name}\" is declared in subgraph{} {} but type \"{name}\", which implements \"{interface}\" in subgraph{} {}, does not have field \"{field_name}\"",
-                        plural(graphs_of(interface_type, field).len()),
-                        quoted_list(&graphs_of(interface_type, field)),
-                        plural(in_graphs.len()),
-                        quoted_list(&in_graphs)
-                    ),
-                );
-            }
-        }
     }
 }

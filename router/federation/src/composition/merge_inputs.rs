@@ -2,10 +2,9 @@
 //! (what every subgraph accepts), required ones present everywhere; enums by union when
 //! only returned, by intersection when only accepted, identical when both.
 
+use super::applied::merge_applied;
 use super::error::{Diagnostics, ErrorCode, subgraph_list};
-use super::merge::{
-    GraphId, JoinField, JoinFields, MergedField, MergedValue, merge_applied, pick_description,
-};
+use super::merge::{GraphId, JoinField, JoinFields, MergedField, MergedValue, pick_description};
 use super::merge_fields::most_specific;
 use super::subgraph::{FieldDef, Kind, Subgraph, TypeDef};
 use apollo_compiler::Name;

@@ -2,21 +2,27 @@
 //! join-spec format out, or every error found.
 //!
 //! - [`error`]: error codes, errors and hints.
-//! - `spec`: federation directive names per subgraph (`@link` imports, Federation 1) and
-//!   the spec definitions the supergraph links.
+//! - `spec`: federation directive names per subgraph (`@link` imports, Federation 1);
+//!   `supergraph_specs`: the specs the supergraph links and their definitions.
 //! - `subgraph`: one subgraph's SDL read into types and fields with their federation facts;
 //!   `definitions` reads its type definitions.
 //! - `field_set`: `@key`/`@requires`/`@provides` field sets, parsed and checked.
 //! - `validate`: rules each subgraph must satisfy on its own.
 //! - `merge`, `merge_fields`, `merge_inputs`: types, fields, arguments, inputs and enums
-//!   merged across subgraphs, with the join directives that record where each lives.
-//! - `inaccessible`: `@inaccessible` consistency.
-//! - `satisfiability`: every field resolvable along some path from a root.
+//!   merged across subgraphs, with the join directives that record where each lives;
+//!   `applied`: the directives that pass into the supergraph, merged.
+//! - `implementations`: interfaces and their implementations after merging.
+//! - `inaccessible`: `@inaccessible` consistency; `demand_control`: `@cost` and
+//!   `@listSize` merged.
+//! - `satisfiability`: every field a client can select plannable on every path from a root.
 //! - `print`: the supergraph SDL.
 
+mod applied;
 mod definitions;
+mod demand_control;
 pub mod error;
 mod field_set;
+mod implementations;
 mod inaccessible;
 mod merge;
 mod merge_fields;
@@ -25,6 +31,7 @@ mod print;
 mod satisfiability;
 mod spec;
 mod subgraph;
+mod supergraph_specs;
 mod validate;
 
 pub use error::{CompositionError, CompositionErrors, CompositionHint, ErrorCode};
@@ -64,7 +71,7 @@ pub struct Composed {
 /// enum and every list of subgraphs follow that order), so the output does not depend on
 /// the order given. On failure, returns every error found: first those of the subgraphs on
 /// their own, then (when every subgraph parses) those of merging them; satisfiability is
-/// checked only when nothing else is wrong.
+/// checked, on the supergraph as the planner loads it, only when nothing else is wrong.
 pub fn compose(subgraphs: &[SubgraphSdl]) -> Result<Composed, CompositionErrors> {
     let mut diags = Diagnostics::default();
     let mut sorted: Vec<&SubgraphSdl> = subgraphs.iter().collect();
@@ -103,20 +110,17 @@ pub fn compose(subgraphs: &[SubgraphSdl]) -> Result<Composed, CompositionErrors>
     }
     let merged = merge::merge(&read, &mut diags);
     inaccessible::check(&merged, &mut diags);
-    if diags.errors.is_empty() {
-        satisfiability::check(&merged, &mut diags);
-    }
     if !diags.errors.is_empty() {
         return Err(CompositionErrors {
             errors: diags.errors,
         });
     }
     let supergraph_sdl = print::print(&merged);
-    if let Err(err) = crate::Supergraph::parse(&supergraph_sdl) {
-        diags.error(
-            ErrorCode::InvalidSupergraph,
-            format!("the composed supergraph does not load: {err}"),
-        );
+    let supergraph = load(&supergraph_sdl).map_err(|error| CompositionErrors {
+        errors: vec![error],
+    })?;
+    satisfiability::check(&supergraph, &mut diags);
+    if !diags.errors.is_empty() {
         return Err(CompositionErrors {
             errors: diags.errors,
         });
@@ -125,4 +129,31 @@ pub fn compose(subgraphs: &[SubgraphSdl]) -> Result<Composed, CompositionErrors>
         supergraph_sdl,
         hints: diags.hints,
     })
+}
+
+/// The composed supergraph, loaded as the router will load it. Failing here is a bug of
+/// composition: every rule that keeps a supergraph valid is checked before printing.
+fn load(supergraph_sdl: &str) -> Result<crate::Supergraph, CompositionError> {
+    crate::Supergraph::parse(supergraph_sdl).map_err(|err| {
+        CompositionError::new(
+            ErrorCode::InvalidSupergraph,
+            format!("the composed supergraph does not load: {err}"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_supergraph_that_does_not_load_is_an_invalid_supergraph_error() {
+        let error = load("schema { query: Query } type Query { a: Int }").err();
+        assert_eq!(
+            error.map(|e| e.to_string()).as_deref(),
+            Some(
+                "[INVALID_SUPERGRAPH] the composed supergraph does not load: not a supergraph: no @link to the join spec (https://specs.apollo.dev/join/v0.3)"
+            )
+        );
+    }
 }

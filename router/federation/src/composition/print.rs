@@ -3,8 +3,9 @@
 //! type (sorted by name) with its join directives, one per line.
 
 use super::merge::{JoinField, JoinFields, JoinType, Merged, MergedField, MergedType};
-use super::spec::{self, Fed, LINKED_SPECS};
+use super::spec::Fed;
 use super::subgraph::{Applied, Kind};
+use super::supergraph_specs::{self as spec, LINKED_SPECS};
 use std::fmt::Write;
 
 pub(crate) fn print(merged: &Merged) -> String {
@@ -98,6 +99,10 @@ fn used_specs(merged: &Merged) -> Vec<Fed> {
         mark(Fed::Authenticated, applied.authenticated);
         mark(Fed::RequiresScopes, !applied.requires_scopes.is_empty());
         mark(Fed::Policy, !applied.policies.is_empty());
+        mark(
+            Fed::Cost,
+            applied.cost.is_some() || applied.list_size.is_some(),
+        );
     }
     used
 }
@@ -298,6 +303,12 @@ fn applied(applied: &Applied) -> Vec<String> {
     if !applied.policies.is_empty() {
         let policies = print_nested(&conjunction(&applied.policies));
         directives.push(format!("@policy(policies: {policies})"));
+    }
+    if let Some(weight) = applied.cost {
+        directives.push(format!("@cost(weight: {weight})"));
+    }
+    if let Some(list_size) = &applied.list_size {
+        directives.push(list_size.print());
     }
     directives.extend(applied.custom.iter().map(|d| d.to_string()));
     directives

@@ -1,7 +1,6 @@
 //! The federation spec as a subgraph uses it: which local names its directives have
 //! (`@link(import:)` with `as` renames, `@federation__key` namespacing, Federation 1's bare
-//! names), the definitions added so a subgraph validates even when it omits them, and the
-//! definitions of the specs the supergraph links.
+//! names), and the definitions added so a subgraph validates even when it omits them.
 
 use apollo_compiler::ast::{Definition, Directive, Document, Value};
 use std::collections::HashMap;
@@ -29,7 +28,7 @@ pub(crate) enum Fed {
     ListSize,
 }
 
-const ALL: &[(Fed, &str, &str)] = &[
+pub(crate) const ALL: &[(Fed, &str, &str)] = &[
     (
         Fed::Key,
         "key",
@@ -260,6 +259,40 @@ impl FedNames {
         Self { by_local }
     }
 
+    /// Demand control directives linked from their own specs rather than the federation
+    /// one (`@link(url: "https://specs.apollo.dev/cost/v0.1", import: ["@cost"])`, and
+    /// `listSize/v0.1`): each spec's own directive goes by the spec's name, the others by
+    /// their import or `<namespace>__<name>`.
+    pub fn add_demand_control_links(&mut self, links: &[Link]) {
+        for link in links {
+            let own = match link.url.split('/').rev().nth(1) {
+                Some("cost") if link.url.contains("specs.apollo.dev/") => Fed::Cost,
+                Some("listSize") if link.url.contains("specs.apollo.dev/") => Fed::ListSize,
+                _ => continue,
+            };
+            for fed in [Fed::Cost, Fed::ListSize] {
+                let name = supergraph_name(fed);
+                let local = if fed == own {
+                    link.namespace.clone()
+                } else {
+                    format!("{}__{name}", link.namespace)
+                };
+                self.by_local.insert(local, fed);
+            }
+            for (name, local) in &link.imports {
+                match (name.strip_prefix('@'), local.strip_prefix('@')) {
+                    (Some("cost"), Some(local)) => {
+                        self.by_local.insert(local.to_owned(), Fed::Cost)
+                    }
+                    (Some("listSize"), Some(local)) => {
+                        self.by_local.insert(local.to_owned(), Fed::ListSize)
+                    }
+                    _ => None,
+                };
+            }
+        }
+    }
+
     /// Federation 1: the bare names.
     pub fn federation1() -> Self {
         let by_local = ALL
@@ -295,103 +328,6 @@ impl FedNames {
             }
         }
         sdl
-    }
-}
-
-/// The join spec version composition writes, and its definitions.
-pub(crate) const JOIN_URL: &str = "https://specs.apollo.dev/join/v0.5";
-pub(crate) const LINK_URL: &str = "https://specs.apollo.dev/link/v1.0";
-
-pub(crate) const JOIN_DIRECTIVES: &str = "\
-directive @join__directive(graphs: [join__Graph!], name: String!, args: join__DirectiveArguments) repeatable on SCHEMA | OBJECT | INTERFACE | FIELD_DEFINITION
-
-directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
-
-directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean, overrideLabel: String, contextArguments: [join__ContextArgument!]) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
-
-directive @join__graph(name: String!, url: String!) on ENUM_VALUE
-
-directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE
-
-directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
-
-directive @join__unionMember(graph: join__Graph!, member: String!) repeatable on UNION
-";
-
-pub(crate) const LINK_DIRECTIVE: &str = "directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA\n";
-
-pub(crate) const JOIN_AND_LINK_TYPES: &str = "\
-input join__ContextArgument {
-  name: String!
-  type: String!
-  context: String!
-  selection: join__FieldValue!
-}
-
-scalar join__DirectiveArguments
-
-scalar join__FieldSet
-
-scalar join__FieldValue
-";
-
-pub(crate) const LINK_TYPES: &str = "\
-scalar link__Import
-
-enum link__Purpose {
-  \"\"\"
-  `SECURITY` features provide metadata necessary to securely resolve fields.
-  \"\"\"
-  SECURITY
-
-  \"\"\"
-  `EXECUTION` features provide metadata necessary for operation execution.
-  \"\"\"
-  EXECUTION
-}
-";
-
-/// A spec the supergraph links when some subgraph uses one of its directives.
-pub(crate) struct LinkedSpec {
-    pub fed: Fed,
-    pub link: &'static str,
-    pub definitions: &'static str,
-}
-
-pub(crate) const LINKED_SPECS: &[LinkedSpec] = &[
-    LinkedSpec {
-        fed: Fed::Authenticated,
-        link: "@link(url: \"https://specs.apollo.dev/authenticated/v0.1\", for: SECURITY)",
-        definitions: "directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n",
-    },
-    LinkedSpec {
-        fed: Fed::Inaccessible,
-        link: "@link(url: \"https://specs.apollo.dev/inaccessible/v0.2\", for: SECURITY)",
-        definitions: "directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION\n",
-    },
-    LinkedSpec {
-        fed: Fed::Policy,
-        link: "@link(url: \"https://specs.apollo.dev/policy/v0.1\", for: SECURITY)",
-        definitions: "directive @policy(policies: [[policy__Policy!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n",
-    },
-    LinkedSpec {
-        fed: Fed::RequiresScopes,
-        link: "@link(url: \"https://specs.apollo.dev/requiresScopes/v0.1\", for: SECURITY)",
-        definitions: "directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n",
-    },
-    LinkedSpec {
-        fed: Fed::Tag,
-        link: "@link(url: \"https://specs.apollo.dev/tag/v0.3\")",
-        definitions: "directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA\n",
-    },
-];
-
-/// Scalars the linked specs define, printed with the other types.
-pub(crate) fn linked_spec_scalar(fed: Fed) -> Option<&'static str> {
-    match fed {
-        Fed::Policy => Some("policy__Policy"),
-        Fed::RequiresScopes => Some("requiresScopes__Scope"),
-        _ => None,
     }
 }
 

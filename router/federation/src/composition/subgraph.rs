@@ -4,8 +4,10 @@
 //! machinery (`_service`, `_entities`, `_Any`, spec definitions) left out.
 
 use super::definitions;
+use super::demand_control::ListSize;
 use super::error::{Diagnostics, ErrorCode};
 use super::spec::{self, Fed, FedNames, Link};
+use super::supergraph_specs;
 use apollo_compiler::ast::{self, Definition, OperationType, Type};
 use apollo_compiler::validation::DiagnosticList;
 use apollo_compiler::{Name, Node, Schema};
@@ -47,6 +49,9 @@ pub(crate) struct Applied {
     pub policies: Vec<Vec<Vec<String>>>,
     /// Applications of directives listed in `@composeDirective`.
     pub custom: Vec<Node<ast::Directive>>,
+    /// `@cost(weight:)`.
+    pub cost: Option<i64>,
+    pub list_size: Option<ListSize>,
 }
 
 #[derive(Debug, Clone)]
@@ -143,7 +148,7 @@ pub(crate) fn read(name: &str, url: &str, sdl: &str, diags: &mut Diagnostics) ->
         }
     };
     let links = spec::links(&document);
-    let (fed2, names) = match links.iter().find(|link| link.is_federation()) {
+    let (fed2, mut names) = match links.iter().find(|link| link.is_federation()) {
         Some(link) => {
             if !link.version().starts_with("v2.") {
                 diags.error(
@@ -159,6 +164,9 @@ pub(crate) fn read(name: &str, url: &str, sdl: &str, diags: &mut Diagnostics) ->
         }
         None => (false, FedNames::federation1()),
     };
+    if fed2 {
+        names.add_demand_control_links(&links);
+    }
 
     let mut cleaned = ast::Document::new();
     let mut defined = HashSet::new();
@@ -330,6 +338,13 @@ fn composed_directives(
         };
         if names.is_federation(local) || spec::is_built_in_directive(local) || local == "link" {
             error(diags, "it is a built-in or federation directive");
+            continue;
+        }
+        if supergraph_specs::is_supergraph_directive(local) {
+            error(
+                diags,
+                "the supergraph defines a directive of that name for a federation feature; rename it",
+            );
             continue;
         }
         let Some(definition) = schema.directive_definitions.get(local) else {

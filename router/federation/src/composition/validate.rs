@@ -30,6 +30,7 @@ pub(crate) fn upgrade_federation1(subgraph: &mut Subgraph) {
 }
 
 pub(crate) fn validate(subgraph: &Subgraph, diags: &mut Diagnostics) {
+    check_names(subgraph, diags);
     let name = &subgraph.name;
     let mut used_externals: HashSet<(Name, Name)> = HashSet::new();
     for (type_name, ty) in &subgraph.types {
@@ -224,6 +225,48 @@ fn check_unused_externals(
                         subgraph.name
                     ),
                 );
+            }
+        }
+    }
+}
+
+/// Types named like the supergraph's join machinery, and elements typed by federation
+/// machinery (`link__Purpose`, `_Any`, ...) that composition leaves out, cannot be part of
+/// the supergraph.
+fn check_names(subgraph: &Subgraph, diags: &mut Diagnostics) {
+    let name = &subgraph.name;
+    let dropped = |ty: &Name| {
+        !subgraph.types.contains_key(ty)
+            && !matches!(ty.as_str(), "Int" | "Float" | "String" | "Boolean" | "ID")
+    };
+    for (type_name, ty) in &subgraph.types {
+        if type_name.starts_with("join__") {
+            diags.error(
+                ErrorCode::InvalidGraphql,
+                format!("subgraph \"{name}\": type \"{type_name}\" is named with the prefix \"join__\", which the supergraph reserves for the join spec"),
+            );
+        }
+        for (field_name, field) in &ty.fields {
+            let what = if ty.kind == Kind::InputObject {
+                "input field"
+            } else {
+                "field"
+            };
+            let mut uses = vec![(format!("{what} \"{type_name}.{field_name}\""), &field.ty)];
+            for (argument, definition) in &field.arguments {
+                uses.push((
+                    format!("argument \"{type_name}.{field_name}({argument}:)\""),
+                    &definition.ty,
+                ));
+            }
+            for (element, element_type) in uses {
+                let base = element_type.inner_named_type();
+                if dropped(base) {
+                    diags.error(
+                        ErrorCode::InvalidGraphql,
+                        format!("subgraph \"{name}\": {element} has type \"{base}\", a federation type that is not part of the supergraph"),
+                    );
+                }
             }
         }
     }
