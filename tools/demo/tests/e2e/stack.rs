@@ -108,6 +108,7 @@ impl Stack {
         settings.server.port = 0;
         settings.database = database;
         settings.mail.smtp_url = Some(SecretString::from(smtp_url.clone()));
+        settings.events = events.clone();
         let pool = stack
             .database(name, &settings.database, &users::MIGRATOR)
             .await;
@@ -116,6 +117,7 @@ impl Stack {
             .await
             .expect("the users subgraph starts");
         let users_url = format!("http://127.0.0.1:{}", app.port());
+        stack.brokers.extend(app.broker().cloned());
         stack.spawn(|stop| app.run_until(stop));
         let auth = AuthSettings {
             jwks_url: format!("{users_url}/.well-known/jwks.json"),
