@@ -154,6 +154,7 @@ impl Stack {
         settings.server.port = 0;
         settings.database = database;
         settings.auth = auth.clone();
+        settings.events = events.clone();
         let pool = stack
             .database(name, &settings.database, &reviews::MIGRATOR)
             .await;
@@ -161,6 +162,7 @@ impl Stack {
             .await
             .expect("the reviews subgraph starts");
         let reviews_url = format!("http://127.0.0.1:{}", app.port());
+        stack.brokers.extend(app.broker().cloned());
         stack.spawn(|stop| app.run_until(stop));
 
         let (name, database) = database_for("orders");
