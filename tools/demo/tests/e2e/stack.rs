@@ -37,6 +37,8 @@ pub struct Stack {
     pub api: Api,
     /// The users subgraph's database (the seed grants the admin role there).
     pub users_db: PgPool,
+    /// The payment provider stand-in (tests make it fail).
+    pub provider: payment_provider::Provider,
     counters: BTreeMap<&'static str, Arc<AtomicUsize>>,
     server: PgPool,
     pools: Vec<PgPool>,
@@ -82,6 +84,7 @@ impl Stack {
         let mut stack = Self {
             api: Api::new("http://invalid/graphql").expect("a client"),
             users_db: server.clone(),
+            provider: payment_provider::Provider::default(),
             counters: BTreeMap::new(),
             server,
             pools: Vec::new(),
@@ -100,7 +103,8 @@ impl Stack {
             .await
             .expect("bind");
         let provider_url = format!("http://{}", listener.local_addr().expect("address"));
-        stack.spawn(|stop| payment_provider::serve(listener, Default::default(), stop));
+        let provider = stack.provider.clone();
+        stack.spawn(|stop| payment_provider::serve(listener, provider, stop));
 
         // users: it signs the tokens; the others verify them against its JWKS.
         let (name, database) = database_for("users");
