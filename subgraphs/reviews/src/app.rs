@@ -1,12 +1,17 @@
-//! The reviews subgraph as a running service: state, routes, and its lifecycle.
+//! The reviews subgraph as a running service: state, routes, its lifecycle, and the consumer
+//! of `user.deleted` running beside the server.
 
+use crate::events::{self, UsersHandler};
 use crate::schema::{self, ReviewsSchema};
 use crate::settings::Settings;
 use axum::Router;
 use kit::auth::TokenVerifier;
+use kit::events::{Broker, Consumer};
 use kit::http::Service;
 use sqlx::PgPool;
+use std::future::Future;
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// What the resolvers share.
 #[derive(Clone)]
@@ -22,13 +27,16 @@ pub enum StartError {
     Bind(#[from] kit::http::BindError),
 }
 
-/// Builds the subgraph: its state, its routes, bound to its port.
-pub struct Application;
+/// The subgraph bound to its port, with its consumer ready to start.
+pub struct Application {
+    service: Service,
+    events: Option<(Broker, Consumer<UsersHandler>)>,
+}
 
 impl Application {
     /// Connects (creating and migrating the database), binds the listener; access tokens are
     /// verified against the users subgraph's published keys.
-    pub async fn build(settings: Settings) -> Result<Service, StartError> {
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
         let pool = kit::db::connect_and_migrate(&settings.database, &crate::MIGRATOR).await?;
         let auth = &settings.auth;
         let verifier = TokenVerifier::remote(
@@ -45,10 +53,62 @@ impl Application {
         settings: Settings,
         pool: PgPool,
         verifier: TokenVerifier,
-    ) -> Result<Service, StartError> {
+    ) -> Result<Self, StartError> {
         let state = AppState { pool };
+        let events = if settings.events.enabled {
+            let broker = Broker::new(&settings.events, "reviews");
+            let handler = UsersHandler {
+                pool: state.pool.clone(),
+            };
+            let consumer = Consumer::new(broker.clone(), events::users_queue(), handler);
+            // Declared now, so accounts deleted before the consumer runs wait in the queue.
+            if let Err(err) = consumer.declare().await {
+                tracing::warn!(cause = %err, "message broker unreachable; the user.deleted consumer keeps trying");
+            }
+            Some((broker, consumer))
+        } else {
+            tracing::warn!("events disabled: reviews of deleted users are kept");
+            None
+        };
         let router = app(state, verifier, &settings);
-        Ok(Service::bind(&settings.server, router).await?)
+        Ok(Self {
+            service: Service::bind(&settings.server, router).await?,
+            events,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.service.port()
+    }
+
+    /// The broker connection of the consumer (tests drop it).
+    pub fn broker(&self) -> Option<&Broker> {
+        self.events.as_ref().map(|(broker, _)| broker)
+    }
+
+    /// Serves until ctrl-c or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(kit::http::shutdown_signal()).await
+    }
+
+    /// Serves (and consumes) until `shutdown` completes; then finishes the requests in flight
+    /// and stops the consumer.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop, mut stopped) = watch::channel(false);
+        let consumer = self.events.map(|(_, consumer)| {
+            tokio::spawn(consumer.run(async move {
+                let _ = stopped.wait_for(|stopped| *stopped).await;
+            }))
+        });
+        let served = self.service.run_until(shutdown).await;
+        let _ = stop.send(true);
+        if let Some(consumer) = consumer {
+            let _ = consumer.await;
+        }
+        served
     }
 }
 

@@ -1,8 +1,9 @@
 //! The reviews subgraph's settings: `REVIEWS_` environment variables over developer
-//! defaults, e.g. `REVIEWS_DATABASE__URL`, `REVIEWS_AUTH__JWKS_URL`.
+//! defaults, e.g. `REVIEWS_DATABASE__URL`, `REVIEWS_AUTH__JWKS_URL`, `REVIEWS_EVENTS__URL`,
+//! `REVIEWS_EVENTS__PREFIX`.
 
 use kit::settings::{
-    AuthSettings, DatabaseSettings, ServerSettings, SettingsError, TelemetrySettings,
+    AuthSettings, DatabaseSettings, EventSettings, ServerSettings, SettingsError, TelemetrySettings,
 };
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +16,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub telemetry: TelemetrySettings,
     pub auth: AuthSettings,
+    /// `user.deleted` in (queue `reviews.users`).
+    pub events: EventSettings,
 }
 
 impl Default for Settings {
@@ -24,6 +27,7 @@ impl Default for Settings {
             database: DatabaseSettings::for_database("reviews"),
             telemetry: TelemetrySettings::default(),
             auth: AuthSettings::default(),
+            events: EventSettings::default(),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The users subgraph as a running service: state, routes, and its lifecycle.
+//! The users subgraph as a running service: state, routes, its lifecycle, and the outbox
+//! relay that publishes `user.deleted` beside the server.
 
 use crate::password::Passwords;
 use crate::schema::{self, UsersSchema};
@@ -7,10 +8,13 @@ use crate::tokens::SigningKeys;
 use axum::http::header;
 use axum::routing::get;
 use axum::{Json, Router};
+use kit::events::{Broker, OutboxWaker, Relay};
 use kit::http::Service;
 use kit::mail::Mailer;
 use sqlx::PgPool;
+use std::future::Future;
 use std::sync::Arc;
+use tokio::sync::watch;
 
 /// What the resolvers share.
 #[derive(Clone)]
@@ -21,6 +25,8 @@ pub struct AppState {
     pub mailer: Mailer,
     pub tokens: Arc<TokenSettings>,
     pub mail: Arc<MailSettings>,
+    /// Wakes the relay after a commit that wrote to the outbox.
+    pub outbox: OutboxWaker,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,18 +43,21 @@ pub enum StartError {
     Bind(#[from] kit::http::BindError),
 }
 
-/// Builds the subgraph: its state, its routes, bound to its port.
-pub struct Application;
+/// The subgraph bound to its port, with its outbox relay ready to start.
+pub struct Application {
+    service: Service,
+    events: Option<(Broker, Relay)>,
+}
 
 impl Application {
     /// Connects (creating and migrating the database), loads keys, binds the listener.
-    pub async fn build(settings: Settings) -> Result<Service, StartError> {
+    pub async fn build(settings: Settings) -> Result<Self, StartError> {
         let pool = kit::db::connect_and_migrate(&settings.database, &crate::MIGRATOR).await?;
         Self::build_with_pool(settings, pool).await
     }
 
     /// Like [`build`](Self::build) with a pool whose database is already migrated (tests).
-    pub async fn build_with_pool(settings: Settings, pool: PgPool) -> Result<Service, StartError> {
+    pub async fn build_with_pool(settings: Settings, pool: PgPool) -> Result<Self, StartError> {
         let state = AppState {
             pool,
             keys: Arc::new(SigningKeys::load(&settings.tokens)?),
@@ -56,9 +65,56 @@ impl Application {
             mailer: Mailer::new(settings.mail.smtp_url.as_ref(), &settings.mail.from)?,
             tokens: Arc::new(settings.tokens.clone()),
             mail: Arc::new(settings.mail.clone()),
+            outbox: OutboxWaker::default(),
+        };
+        // Deletions are written to the outbox either way; without a relay they wait there.
+        let events = if settings.events.enabled {
+            let broker = Broker::new(&settings.events, "users");
+            let relay = Relay::new(state.pool.clone(), broker.clone(), state.outbox.clone());
+            Some((broker, relay))
+        } else {
+            tracing::warn!("events disabled: account deletions wait in the outbox");
+            None
         };
         let router = app(state, &settings)?;
-        Ok(Service::bind(&settings.server, router).await?)
+        Ok(Self {
+            service: Service::bind(&settings.server, router).await?,
+            events,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.service.port()
+    }
+
+    /// The broker connection of the outbox relay (tests drop it).
+    pub fn broker(&self) -> Option<&Broker> {
+        self.events.as_ref().map(|(broker, _)| broker)
+    }
+
+    /// Serves until ctrl-c or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(kit::http::shutdown_signal()).await
+    }
+
+    /// Serves (and relays the outbox) until `shutdown` completes; then finishes the requests
+    /// in flight and stops the relay.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop, mut stopped) = watch::channel(false);
+        let relay = self.events.map(|(_, relay)| {
+            tokio::spawn(relay.run(async move {
+                let _ = stopped.wait_for(|stopped| *stopped).await;
+            }))
+        });
+        let served = self.service.run_until(shutdown).await;
+        let _ = stop.send(true);
+        if let Some(relay) = relay {
+            let _ = relay.await;
+        }
+        served
     }
 }
 

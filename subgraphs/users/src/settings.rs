@@ -1,8 +1,10 @@
 //! The users subgraph's settings: `USERS_` environment variables over developer defaults,
-//! e.g. `USERS_DATABASE__URL`, `USERS_TOKENS__PRIVATE_KEY_FILE`, `USERS_MAIL__SMTP_URL`.
+//! e.g. `USERS_DATABASE__URL`, `USERS_TOKENS__PRIVATE_KEY_FILE`, `USERS_MAIL__SMTP_URL`,
+//! `USERS_EVENTS__URL`, `USERS_EVENTS__PREFIX`.
 
 use kit::settings::{
-    DatabaseSettings, ServerSettings, SettingsError, TelemetrySettings, serialize_optional_secret,
+    DatabaseSettings, EventSettings, ServerSettings, SettingsError, TelemetrySettings,
+    serialize_optional_secret,
 };
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -19,6 +21,8 @@ pub struct Settings {
     pub tokens: TokenSettings,
     pub passwords: PasswordSettings,
     pub mail: MailSettings,
+    /// `user.deleted` out, through the outbox.
+    pub events: EventSettings,
 }
 
 impl Default for Settings {
@@ -30,6 +34,7 @@ impl Default for Settings {
             tokens: TokenSettings::default(),
             passwords: PasswordSettings::default(),
             mail: MailSettings::default(),
+            events: EventSettings::default(),
         }
     }
 }

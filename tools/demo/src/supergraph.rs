@@ -46,7 +46,9 @@ impl Settings {
 
     /// Applies `change` to the event settings of every service that has them.
     pub fn events_mut(&mut self, change: impl Fn(&mut EventSettings)) {
+        change(&mut self.users.events);
         change(&mut self.catalog.events);
+        change(&mut self.reviews.events);
         change(&mut self.orders.events);
     }
 
@@ -150,6 +152,8 @@ pub struct Subgraphs {
     pub urls: BTreeMap<&'static str, String>,
     /// The payment provider stand-in's base URL.
     pub payment_url: String,
+    /// The payment provider stand-in's state (tests tell it to fail or decline).
+    pub provider: payment_provider::Provider,
     /// The event brokers of the services that have one (tests drop their connections).
     pub brokers: Vec<Broker>,
     stop: watch::Sender<bool>,
@@ -164,6 +168,7 @@ pub async fn start_subgraphs(mut settings: Settings) -> Result<Subgraphs, StartE
     let mut running = Subgraphs {
         urls: BTreeMap::new(),
         payment_url: String::new(),
+        provider: payment_provider::Provider::default(),
         brokers: Vec::new(),
         stop,
         tasks: JoinSet::new(),
@@ -179,7 +184,7 @@ pub async fn start_subgraphs(mut settings: Settings) -> Result<Subgraphs, StartE
     let stopped = running.stopped();
     running.tasks.spawn(payment_provider::serve(
         listener,
-        Default::default(),
+        running.provider.clone(),
         stopped,
     ));
 
@@ -187,6 +192,7 @@ pub async fn start_subgraphs(mut settings: Settings) -> Result<Subgraphs, StartE
         .await
         .map_err(failed("users"))?;
     let users_url = running.add("users", users.port());
+    running.brokers.extend(users.broker().cloned());
     running.spawn(|stop| users.run_until(stop));
 
     let jwks_url = format!("{users_url}/.well-known/jwks.json");
@@ -205,6 +211,7 @@ pub async fn start_subgraphs(mut settings: Settings) -> Result<Subgraphs, StartE
         .await
         .map_err(failed("reviews"))?;
     running.add("reviews", reviews.port());
+    running.brokers.extend(reviews.broker().cloned());
     running.spawn(|stop| reviews.run_until(stop));
 
     settings.orders.catalog.url = format!("{catalog_url}/graphql");

@@ -1,11 +1,16 @@
 //! Starting the reviews subgraph on a fresh database and talking to it over HTTP, with access
-//! tokens issued by the users subgraph's own signing code.
+//! tokens issued by the users subgraph's own signing code; each test with RabbitMQ names of
+//! its own.
 
 use kit::Role;
 use kit::auth::TokenVerifier;
+use kit::events::{Broker, Envelope};
+use kit::settings::EventSettings;
 use reviews::{Application, Settings};
 use serde_json::{Value, json};
 use sqlx::PgPool;
+use std::future::Future;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 use users::tokens::{SigningKeys, TokenExtras};
 use uuid::Uuid;
@@ -14,6 +19,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub pool: PgPool,
+    /// A connection of the test's own, on the test's names.
+    pub broker: Broker,
     keys: SigningKeys,
     _shutdown: oneshot::Sender<()>,
 }
@@ -33,6 +40,14 @@ impl TestApp {
         kit::telemetry::init_for_tests();
         let mut settings = Settings::default();
         settings.server.port = 0;
+        settings.events = EventSettings {
+            prefix: format!("test-{}.", Uuid::new_v4().simple()),
+            ephemeral: true,
+            retry_base_ms: 50,
+            max_retries: 3,
+            ..EventSettings::default()
+        };
+        let broker = Broker::new(&settings.events, "reviews-tests");
         let token_settings = users::settings::TokenSettings::default();
         let keys =
             SigningKeys::new(&users::tokens::generate(), &token_settings).expect("signing keys");
@@ -54,6 +69,7 @@ impl TestApp {
             address,
             client: reqwest::Client::new(),
             pool,
+            broker,
             keys,
             _shutdown: shutdown,
         }
@@ -119,6 +135,64 @@ impl TestApp {
             .as_str()
             .unwrap_or_else(|| panic!("review created: {response}"))
             .to_owned()
+    }
+}
+
+impl TestApp {
+    /// Publishes `user.deleted` for `user` and returns the envelope.
+    pub async fn delete_user(&self, user: Uuid) -> Envelope {
+        let envelope = Envelope::new("user.deleted", user, json!({ "user_id": user }))
+            .expect("the envelope encodes");
+        self.publish(&envelope).await;
+        envelope
+    }
+
+    /// Publishes `envelope` on the test's exchange, confirmed by the broker.
+    pub async fn publish(&self, envelope: &Envelope) {
+        let body = serde_json::to_vec(envelope).expect("the envelope serializes");
+        self.broker
+            .publish(&envelope.kind, &body)
+            .await
+            .expect("published");
+    }
+
+    /// The ids of `user`'s reviews, as served.
+    pub async fn reviews_of(&self, user: Uuid) -> Vec<String> {
+        let response = self
+            .graphql(
+                "query($r: [_Any!]!) { _entities(representations: $r) { ... on User { reviews(first: 100) { edges { node { id } } } } } }",
+                json!({ "r": [{ "__typename": "User", "id": user }] }),
+                None,
+            )
+            .await;
+        assert!(response["errors"].is_null(), "{response}");
+        response["data"]["_entities"][0]["reviews"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .map(|edge| edge["node"]["id"].as_str().expect("an id").to_owned())
+            .collect()
+    }
+}
+
+/// How long a test waits for the consumer before it gives up.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Polls `check` until it holds; false when it still does not after [`PATIENCE`].
+pub async fn eventually<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if check().await {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
 

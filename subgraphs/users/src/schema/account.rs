@@ -1,5 +1,6 @@
 //! What a user does with their own account: profile, password change, password reset,
-//! deletion. Each change is one transaction.
+//! deletion. Each change is one transaction; a deletion's transaction also writes
+//! `user.deleted` to the outbox, for orders and reviews to act on.
 
 use super::session::{DISPLAY_NAME_MAX, revoke_other_sessions};
 use super::user::{Address, User, fetch};
@@ -9,8 +10,13 @@ use crate::tokens::{hash_secret, new_secret};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{Duration, Utc};
 use kit::ApiError;
+use kit::events::{Envelope, outbox};
 use kit::graphql::caller;
 use kit::mail::Mail;
+use uuid::Uuid;
+
+/// The event announcing a deleted account (`data: { "user_id": ... }`).
+pub const USER_DELETED: &str = "user.deleted";
 
 #[derive(InputObject)]
 pub struct AddressInput {
@@ -239,10 +245,11 @@ impl AccountMutation {
                 "the password is wrong",
             ));
         }
-        // Sessions, refresh tokens and reset tokens go with it (ON DELETE CASCADE).
-        sqlx::query!("DELETE FROM users WHERE id = $1", user_id)
-            .execute(&state.pool)
-            .await?;
+        if !delete_user(state, user_id).await? {
+            return Err(ApiError::NotFound(
+                "this account no longer exists".to_owned(),
+            ));
+        }
         tracing::info!(user_id = %user_id, "account deleted");
         Ok(DeleteAccountPayload {
             deleted_user_id: ID(user_id.to_string()),
@@ -308,6 +315,31 @@ impl AccountMutation {
         tx.commit().await?;
         Ok(ResetPasswordPayload { success: true })
     }
+}
+
+/// Deletes the account and writes `user.deleted` to the outbox in one transaction, then wakes
+/// the relay; false when there was no such account (deleted meanwhile: nothing is announced).
+/// Sessions, refresh tokens and reset tokens go with it (ON DELETE CASCADE).
+pub(crate) async fn delete_user(state: &crate::AppState, user_id: Uuid) -> Result<bool, ApiError> {
+    let mut tx = state.pool.begin().await?;
+    let deleted = sqlx::query_scalar!("DELETE FROM users WHERE id = $1 RETURNING id", user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if deleted.is_none() {
+        return Ok(false);
+    }
+    let event = Envelope::new(
+        USER_DELETED,
+        user_id,
+        serde_json::json!({ "user_id": user_id }),
+    )
+    .map_err(ApiError::internal)?;
+    outbox::enqueue(&mut tx, &event)
+        .await
+        .map_err(ApiError::internal)?;
+    tx.commit().await?;
+    state.outbox.wake();
+    Ok(true)
 }
 
 async fn send_reset_token(state: &crate::AppState, email: String) -> Result<(), ApiError> {

@@ -1,20 +1,32 @@
-//! Starting the users subgraph on a fresh database and talking to it over HTTP.
+//! Starting the users subgraph on a fresh database and talking to it over HTTP; each test
+//! with RabbitMQ names of its own, and a queue of its own to read what was published.
 
+use kit::events::{Broker, Consumer, Envelope, HandleError, Handler, QueueSpec};
+use kit::settings::EventSettings;
 use kit::testing::smtp::{ReceivedMail, SmtpStandIn};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use std::time::Duration;
-use tokio::sync::oneshot;
+use std::future::Future;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
 use users::{Application, Settings};
+use uuid::Uuid;
 
 pub const PASSWORD: &str = "correct horse battery";
+
+/// How long a test waits for something to be published before it gives up.
+pub const PATIENCE: Duration = Duration::from_secs(20);
 
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub pool: PgPool,
     pub smtp: SmtpStandIn,
+    /// The events settings the subgraph was started with (the test's own prefix).
+    pub events: EventSettings,
+    /// The connection the subgraph's outbox relay uses.
+    pub broker: Option<Broker>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -39,11 +51,19 @@ impl TestApp {
         let mut settings = Settings::default();
         settings.server.port = 0;
         settings.mail.smtp_url = Some(SecretString::from(smtp.url()));
+        settings.events = EventSettings {
+            prefix: format!("test-{}.", Uuid::new_v4().simple()),
+            ephemeral: true,
+            outbox_poll_ms: 200,
+            ..EventSettings::default()
+        };
         configure(&mut settings);
+        let events = settings.events.clone();
         let app = Application::build_with_pool(settings, pool.clone())
             .await
             .expect("the subgraph starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let broker = app.broker().cloned();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
@@ -53,6 +73,8 @@ impl TestApp {
             client: reqwest::Client::new(),
             pool,
             smtp,
+            events,
+            broker,
             shutdown: Some(shutdown),
             server: Some(server),
         }
@@ -143,6 +165,104 @@ impl TestApp {
             .next_message(Duration::from_secs(10))
             .await
             .expect("a message reaches the SMTP relay")
+    }
+}
+
+impl TestApp {
+    /// Events not yet published by the outbox relay.
+    pub async fn unpublished(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            .fetch_one(&self.pool)
+            .await
+            .expect("outbox counted")
+    }
+
+    /// A queue of the test's own bound to `user.deleted` on the test's exchange (on the
+    /// default broker, whatever URL the subgraph was given), declared before this returns.
+    pub async fn listen(&self) -> Published {
+        let events = EventSettings {
+            url: EventSettings::default().url,
+            ..self.events.clone()
+        };
+        let broker = Broker::new(&events, "users-tests");
+        let (sender, received) = mpsc::unbounded_channel();
+        let queue = QueueSpec::new("users-tests.deleted", &["user.deleted"]);
+        let consumer = Consumer::new(broker.clone(), queue, Collect(sender));
+        consumer
+            .declare()
+            .await
+            .expect("the test queue is declared");
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(consumer.run(async move {
+            let _ = stopped.await;
+        }));
+        Published {
+            broker,
+            received,
+            _stop: stop,
+        }
+    }
+}
+
+/// What reaches a test's own queue.
+pub struct Published {
+    /// A connection to the default broker, on the test's names.
+    pub broker: Broker,
+    received: mpsc::UnboundedReceiver<Envelope>,
+    _stop: oneshot::Sender<()>,
+}
+
+impl Published {
+    /// Every message that reached the queue before this call: a marker is published behind
+    /// them, and what arrives before the marker is the answer. Only messages the broker
+    /// confirmed before the call count (for the outbox: rows marked published).
+    pub async fn so_far(&mut self) -> Vec<Envelope> {
+        let marker = Envelope::new("user.deleted", Uuid::nil(), json!({ "marker": true }))
+            .expect("the marker encodes");
+        let body = serde_json::to_vec(&marker).expect("the marker serializes");
+        self.broker
+            .publish("user.deleted", &body)
+            .await
+            .expect("the marker is published");
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let mut before = Vec::new();
+        loop {
+            let envelope = tokio::time::timeout_at(deadline, self.received.recv())
+                .await
+                .expect("the marker arrives in time")
+                .expect("the test consumer runs");
+            if envelope.id == marker.id {
+                return before;
+            }
+            before.push(envelope);
+        }
+    }
+}
+
+struct Collect(mpsc::UnboundedSender<Envelope>);
+
+impl Handler for Collect {
+    async fn handle(&self, envelope: Envelope) -> Result<(), HandleError> {
+        let _ = self.0.send(envelope);
+        Ok(())
+    }
+}
+
+/// Polls `check` until it holds; false when it still does not after [`PATIENCE`].
+pub async fn eventually<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if check().await {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
 

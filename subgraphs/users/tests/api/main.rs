@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod bad_input;
 mod entities;
+mod events;
 mod helpers;
 mod operations;
 mod session;

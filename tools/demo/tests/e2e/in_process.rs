@@ -3,7 +3,7 @@
 //! across the subgraphs of the process as they do with the servers.
 
 use crate::stack::{Backends, Stack};
-use crate::wait_until_paid;
+use crate::wait_for_status;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -73,9 +73,9 @@ async fn without_rabbitmq_and_redis_the_saga_the_cache_and_live_status_run_in_pr
         .unwrap_or_else(|| panic!("the order is placed: {placed}"))
         .to_owned();
     // order.placed -> catalog -> stock.reserved -> orders -> payment: all over the bus.
-    wait_until_paid(&stack, &order, token).await;
+    wait_for_status(&stack, &order, token, "PAID").await;
     let ada = seeded.token("ada@example.com").expect("Ada is signed in");
-    wait_until_paid(&stack, &seeded.orders[0], ada).await;
+    wait_for_status(&stack, &seeded.orders[0], ada, "PAID").await;
     let after = stack.graphql(stock, json!({ "id": pen }), None).await;
     assert_eq!(
         after["data"]["product"]["availableQuantity"],

@@ -6,6 +6,7 @@ mod in_process;
 mod stack;
 
 use demo::SeedReport;
+use payment_provider::Mode;
 use serde_json::{Value, json};
 use stack::Stack;
 use std::collections::BTreeMap;
@@ -14,23 +15,36 @@ use std::time::{Duration, Instant};
 /// How long a test waits for the checkout saga.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// Polls the order's status through the router until it is PAID.
-pub(crate) async fn wait_until_paid(stack: &Stack, order: &str, token: &str) {
+/// Asks the router `query` until `done` holds for the answer, which it returns; fails the test
+/// with the last answer after [`PATIENCE`].
+async fn until(
+    stack: &Stack,
+    query: &str,
+    variables: Value,
+    token: Option<&str>,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + PATIENCE;
     loop {
-        let answer = stack
-            .graphql(
-                "query Status($id: ID!) { order(id: $id) { status } }",
-                json!({ "id": order }),
-                Some(token),
-            )
-            .await;
-        if answer["data"]["order"]["status"] == "PAID" {
-            return;
+        let answer = stack.graphql(query, variables.clone(), token).await;
+        if done(&answer) {
+            return answer;
         }
-        assert!(Instant::now() < deadline, "the order stayed {answer}");
+        assert!(Instant::now() < deadline, "still {answer}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Polls the order's status through the router until it is `status`.
+pub(crate) async fn wait_for_status(stack: &Stack, order: &str, token: &str, status: &str) {
+    until(
+        stack,
+        "query Status($id: ID!) { order(id: $id) { status } }",
+        json!({ "id": order }),
+        Some(token),
+        |answer| answer["data"]["order"]["status"] == status,
+    )
+    .await;
 }
 
 fn requests(counts: &[(&'static str, usize)]) -> BTreeMap<&'static str, usize> {
@@ -159,9 +173,9 @@ async fn a_customers_order_crosses_all_four_subgraphs_with_one_request_each() {
 
     // The saga: the catalog reserves the stock, the payment is taken; the demo order too,
     // so the stock figures below are settled.
-    wait_until_paid(&stack, &order, token).await;
+    wait_for_status(&stack, &order, token, "PAID").await;
     let ada = seeded.token("ada@example.com").expect("Ada is signed in");
-    wait_until_paid(&stack, &seeded.orders[0], ada).await;
+    wait_for_status(&stack, &seeded.orders[0], ada, "PAID").await;
 
     stack.reset_requests();
     let answer = stack
@@ -208,6 +222,108 @@ async fn a_customers_order_crosses_all_four_subgraphs_with_one_request_each() {
     assert_eq!(
         stack.requests(),
         requests(&[("catalog", 1), ("orders", 1), ("reviews", 1), ("users", 1)])
+    );
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn a_deleted_account_takes_its_reviews_and_open_orders_with_it() {
+    let stack = Stack::start().await;
+    let seeded = demo::seed(&stack.api, &stack.users_db)
+        .await
+        .expect("the demo data is created");
+    let admin = seeded
+        .token(demo::data::ADMIN_EMAIL)
+        .expect("the admin is signed in");
+    let ada = seeded.token("ada@example.com").expect("Ada is signed in");
+    wait_for_status(&stack, &seeded.orders[0], ada, "PAID").await;
+    let linus = &seeded.sessions["linus@example.com"];
+    let token = linus.access_token.as_str();
+    let product = "query Product($sku: String!) { product(sku: $sku) {
+        availableQuantity ratingSummary { average count }
+        reviews(first: 10, sort: HIGHEST_RATING) { edges { node { rating author { displayName } } } } } }";
+    let lamp = stack
+        .graphql(product, json!({ "sku": "LAMP-DESK-01" }), None)
+        .await;
+    let available = lamp["data"]["product"]["availableQuantity"].clone();
+    assert_eq!(
+        lamp["data"]["product"]["ratingSummary"],
+        json!({ "average": 4.0, "count": 3 }),
+        "{lamp}"
+    );
+
+    // An open order: the payment provider fails, so the order waits with its stock reserved.
+    stack.provider.set_mode(Mode::Fail);
+    let placed = stack
+        .graphql(
+            "mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } } }",
+            json!({ "input": {
+                "idempotencyKey": "e2e-linus-leaving",
+                "email": "linus@example.com",
+                "lines": [{ "productId": seeded.products["LAMP-DESK-01"], "quantity": 1 }],
+            } }),
+            Some(token),
+        )
+        .await;
+    let order = placed["data"]["placeOrder"]["order"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the order is placed: {placed}"))
+        .to_owned();
+    wait_for_status(&stack, &order, admin, "STOCK_RESERVED").await;
+
+    let deleted = stack
+        .graphql(
+            "mutation Delete($input: DeleteAccountInput!) { deleteAccount(input: $input) { deletedUserId } }",
+            json!({ "input": { "password": demo::data::PASSWORD } }),
+            Some(token),
+        )
+        .await;
+    assert_eq!(
+        deleted,
+        json!({ "data": { "deleteAccount": { "deletedUserId": linus.user_id } } })
+    );
+
+    // Reviews drop his two reviews and their stars; orders cancels the open order, and the
+    // catalog gets its stock back.
+    let review = |rating: i64, author: &str| json!({ "node": { "rating": rating, "author": { "displayName": author } } });
+    let expected = json!({ "data": { "product": {
+        "availableQuantity": available,
+        "ratingSummary": { "average": 4.5, "count": 2 },
+        "reviews": { "edges": [review(5, "Ada"), review(4, "Grace")] },
+    } } });
+    until(
+        &stack,
+        product,
+        json!({ "sku": "LAMP-DESK-01" }),
+        None,
+        |answer| *answer == expected,
+    )
+    .await;
+    let kettle = stack
+        .graphql(product, json!({ "sku": "KETTLE-STEEL" }), None)
+        .await;
+    assert_eq!(
+        kettle["data"]["product"]["ratingSummary"],
+        json!({ "average": null, "count": 0 }),
+        "{kettle}"
+    );
+    assert_eq!(
+        kettle["data"]["product"]["reviews"],
+        json!({ "edges": [] }),
+        "{kettle}"
+    );
+    wait_for_status(&stack, &order, admin, "CANCELLED").await;
+
+    let login = stack
+        .graphql(
+            "mutation Login($input: LoginInput!) { login(input: $input) { accessToken } }",
+            json!({ "input": { "email": "linus@example.com", "password": demo::data::PASSWORD } }),
+            None,
+        )
+        .await;
+    assert_eq!(
+        login["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{login}"
     );
     stack.stop().await;
 }

@@ -35,6 +35,8 @@ pub struct Stack {
     pub users_db: PgPool,
     /// Where orders publishes live status (`<prefix>order-status:<id>`).
     pub live_prefix: String,
+    /// The payment provider stand-in (tests make it fail).
+    pub provider: payment_provider::Provider,
     counters: BTreeMap<&'static str, Arc<AtomicUsize>>,
     server: PgPool,
     databases: Vec<String>,
@@ -139,6 +141,7 @@ impl Stack {
             api: Api::new("http://invalid/graphql").expect("a client"),
             users_db,
             live_prefix,
+            provider: subgraphs.provider.clone(),
             counters: BTreeMap::new(),
             server,
             databases,
