@@ -132,3 +132,62 @@ async fn without_rabbitmq_and_redis_the_saga_the_cache_and_live_status_run_in_pr
     );
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn the_development_start_falls_back_only_where_a_server_is_unreachable() {
+    use demo::supergraph::{Fallback, Settings};
+    use secrecy::{ExposeSecret, SecretString};
+    let defaults = || Settings {
+        users: users::Settings::default(),
+        catalog: catalog::Settings::default(),
+        reviews: reviews::Settings::default(),
+        orders: orders::Settings::default(),
+        payment_port: 0,
+    };
+    // The local RabbitMQ and Redis answer: nothing changes.
+    let mut present = defaults();
+    assert_eq!(present.fall_back_where_absent().await, []);
+    assert!(
+        present
+            .orders
+            .events
+            .url
+            .expose_secret()
+            .starts_with("amqp://")
+    );
+    assert!(
+        present
+            .catalog
+            .redis
+            .url
+            .expose_secret()
+            .starts_with("redis://")
+    );
+
+    // Nothing listens on these ports (bound, then released).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let mut absent = defaults();
+    absent.events_mut(|events| {
+        events.url = SecretString::from(format!("amqp://guest:guest@127.0.0.1:{closed}/%2f"));
+    });
+    absent.redis_mut(|redis| {
+        redis.url = SecretString::from(format!("redis://127.0.0.1:{closed}"));
+    });
+    assert_eq!(
+        absent.fall_back_where_absent().await,
+        [Fallback::Events, Fallback::Redis]
+    );
+    for url in [
+        &absent.users.events.url,
+        &absent.catalog.events.url,
+        &absent.reviews.events.url,
+        &absent.orders.events.url,
+        &absent.catalog.redis.url,
+        &absent.orders.redis.url,
+    ] {
+        assert_eq!(url.expose_secret(), kit::in_process::URL);
+    }
+}
