@@ -8,12 +8,10 @@ use axum::Router;
 use kit::auth::TokenVerifier;
 use kit::cache::Cache;
 use kit::events::{Broker, Consumer, OutboxWaker, Relay};
-use kit::http::Service;
+use kit::http::{Background, Service};
 use sqlx::PgPool;
 use std::future::Future;
 use std::time::Duration;
-use tokio::sync::watch;
-use tokio::task::JoinSet;
 
 /// What the resolvers share.
 #[derive(Clone)]
@@ -106,22 +104,12 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let (stop, stopped) = watch::channel(false);
-        let until_stopped = move || {
-            let mut stopped = stopped.clone();
-            async move {
-                let _ = stopped.wait_for(|stopped| *stopped).await;
-            }
-        };
-        let mut work = JoinSet::new();
+        let mut background = Background::default();
         if let Some((_, relay, consumer)) = self.events {
-            work.spawn(relay.run(until_stopped()));
-            work.spawn(consumer.run(until_stopped()));
+            background.spawn(relay.run(background.stopped()));
+            background.spawn(consumer.run(background.stopped()));
         }
-        let served = self.service.run_until(shutdown).await;
-        let _ = stop.send(true);
-        while work.join_next().await.is_some() {}
-        served
+        background.serve(self.service, shutdown).await
     }
 }
 

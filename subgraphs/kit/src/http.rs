@@ -173,6 +173,49 @@ impl Service {
     }
 }
 
+/// Work that runs beside a service (outbox relays, consumers, schedulers) and stops with it.
+pub struct Background {
+    stop: tokio::sync::watch::Sender<bool>,
+    work: tokio::task::JoinSet<()>,
+}
+
+impl Default for Background {
+    fn default() -> Self {
+        Self {
+            stop: tokio::sync::watch::channel(false).0,
+            work: tokio::task::JoinSet::new(),
+        }
+    }
+}
+
+impl Background {
+    /// A future that completes when the service has stopped (give it to each task).
+    pub fn stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut stopped = self.stop.subscribe();
+        async move {
+            let _ = stopped.wait_for(|stopped| *stopped).await;
+        }
+    }
+
+    /// Runs `task` until it returns, which it should when [`stopped`](Self::stopped) completes.
+    pub fn spawn(&mut self, task: impl Future<Output = ()> + Send + 'static) {
+        self.work.spawn(task);
+    }
+
+    /// Serves `service` until `shutdown` completes and the requests in flight are answered,
+    /// then stops the work and waits for it to finish.
+    pub async fn serve(
+        mut self,
+        service: Service,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let served = service.run_until(shutdown).await;
+        let _ = self.stop.send(true);
+        while self.work.join_next().await.is_some() {}
+        served
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then lets in-flight requests finish.
 pub async fn serve(
     listener: TcpListener,

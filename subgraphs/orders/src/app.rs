@@ -17,14 +17,12 @@ use axum::response::Response;
 use axum::routing::get;
 use kit::auth::TokenVerifier;
 use kit::events::{Broker, Consumer, OutboxWaker, Relay};
-use kit::http::Service;
+use kit::http::{Background, Service};
 use kit::mail::{MailError, Mailer};
 use sqlx::PgPool;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
-use tokio::task::JoinSet;
 
 /// What the resolvers and the background work share.
 #[derive(Clone)]
@@ -152,32 +150,22 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let (stop, stopped) = watch::channel(false);
-        let until_stopped = move || {
-            let mut stopped = stopped.clone();
-            async move {
-                let _ = stopped.wait_for(|stopped| *stopped).await;
-            }
-        };
-        let mut work = JoinSet::new();
+        let mut background = Background::default();
         let state = self.state;
         if let Some(broker) = self.broker {
             let relay = Relay::new(state.pool.clone(), broker, state.effects.outbox.clone());
-            work.spawn(relay.run(until_stopped()));
+            background.spawn(relay.run(background.stopped()));
             for consumer in self.consumers {
-                work.spawn(consumer.run(until_stopped()));
+                background.spawn(consumer.run(background.stopped()));
             }
         }
-        work.spawn(crate::expiry::run(
+        background.spawn(crate::expiry::run(
             state.pool.clone(),
             state.effects.clone(),
             state.settings.checkout.expiry_interval(),
-            until_stopped(),
+            background.stopped(),
         ));
-        let served = self.service.run_until(shutdown).await;
-        let _ = stop.send(true);
-        while work.join_next().await.is_some() {}
-        served
+        background.serve(self.service, shutdown).await
     }
 }
 

@@ -7,11 +7,10 @@ use crate::settings::Settings;
 use axum::Router;
 use kit::auth::TokenVerifier;
 use kit::events::{Broker, Consumer};
-use kit::http::Service;
+use kit::http::{Background, Service};
 use sqlx::PgPool;
 use std::future::Future;
 use std::time::Duration;
-use tokio::sync::watch;
 
 /// What the resolvers share.
 #[derive(Clone)]
@@ -97,18 +96,11 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let (stop, mut stopped) = watch::channel(false);
-        let consumer = self.events.map(|(_, consumer)| {
-            tokio::spawn(consumer.run(async move {
-                let _ = stopped.wait_for(|stopped| *stopped).await;
-            }))
-        });
-        let served = self.service.run_until(shutdown).await;
-        let _ = stop.send(true);
-        if let Some(consumer) = consumer {
-            let _ = consumer.await;
+        let mut background = Background::default();
+        if let Some((_, consumer)) = self.events {
+            background.spawn(consumer.run(background.stopped()));
         }
-        served
+        background.serve(self.service, shutdown).await
     }
 }
 

@@ -9,12 +9,11 @@ use axum::http::header;
 use axum::routing::get;
 use axum::{Json, Router};
 use kit::events::{Broker, OutboxWaker, Relay};
-use kit::http::Service;
+use kit::http::{Background, Service};
 use kit::mail::Mailer;
 use sqlx::PgPool;
 use std::future::Future;
 use std::sync::Arc;
-use tokio::sync::watch;
 
 /// What the resolvers share.
 #[derive(Clone)]
@@ -103,18 +102,11 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let (stop, mut stopped) = watch::channel(false);
-        let relay = self.events.map(|(_, relay)| {
-            tokio::spawn(relay.run(async move {
-                let _ = stopped.wait_for(|stopped| *stopped).await;
-            }))
-        });
-        let served = self.service.run_until(shutdown).await;
-        let _ = stop.send(true);
-        if let Some(relay) = relay {
-            let _ = relay.await;
+        let mut background = Background::default();
+        if let Some((_, relay)) = self.events {
+            background.spawn(relay.run(background.stopped()));
         }
-        served
+        background.serve(self.service, shutdown).await
     }
 }
 
