@@ -45,12 +45,23 @@ async fn run() -> anyhow::Result<()> {
         tracing::warn!("{fallback}");
         eprintln!("note: {fallback}");
     }
-    let users_database = settings.users.database.clone();
+    // The users database first: when Postgres is not there, say how to start one.
+    let users_db = match kit::db::connect_and_migrate(&settings.users.database, &users::MIGRATOR)
+        .await
+    {
+        Ok(pool) => pool,
+        Err(err @ kit::db::DbError::Connect { .. }) => bail!(
+            "{err}\nStart PostgreSQL, e.g.:\n  sudo pg_ctlcluster $(ls /etc/postgresql) main start\n  \
+             or: docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16\n\
+             (or point USERS_DATABASE__URL and the others at one)"
+        ),
+        Err(err) => return Err(err).context("cannot prepare the users database"),
+    };
 
     let mut subgraphs = supergraph::start_subgraphs(settings)
         .await
         .context("cannot start the subgraphs")?;
-    let outcome = serve(&mut subgraphs, &dev_dir, &users_database).await;
+    let outcome = serve(&mut subgraphs, &dev_dir, &users_db).await;
     subgraphs.stop().await;
     outcome
 }
@@ -59,7 +70,7 @@ async fn run() -> anyhow::Result<()> {
 async fn serve(
     subgraphs: &mut supergraph::Subgraphs,
     dev_dir: &Path,
-    users_database: &kit::settings::DatabaseSettings,
+    users_db: &sqlx::PgPool,
 ) -> anyhow::Result<()> {
     let compose_file = dev_dir.join("compose.yaml");
     std::fs::write(&compose_file, compose_yaml(subgraphs))
@@ -82,11 +93,8 @@ async fn serve(
     tokio::spawn(watcher.run(Duration::from_secs(1), watching));
     subgraphs.spawn(|stop| router.run_until(stop));
 
-    let users_db = kit::db::connect_and_migrate(users_database, &users::MIGRATOR)
-        .await
-        .context("cannot reach the users database")?;
     let api = Api::new(format!("{router_url}/graphql"))?;
-    let seeded = demo::seed(&api, &users_db)
+    let seeded = demo::seed(&api, users_db)
         .await
         .context("cannot create the demo data")?;
     println!("{}", banner(subgraphs, &router_url, &seeded.report));
