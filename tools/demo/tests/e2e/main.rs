@@ -138,7 +138,6 @@ async fn a_customers_order_crosses_all_four_subgraphs_with_one_request_each() {
                placeOrder(input: $input) { created order { id status total { amount currency } } } }",
             json!({ "input": {
                 "idempotencyKey": "e2e-linus-1",
-                "email": "linus@example.com",
                 "lines": [
                     { "productId": seeded.products["PEN-FOUNTAIN-01"], "quantity": 1 },
                     { "productId": seeded.products["LAMP-DESK-01"], "quantity": 2 },
@@ -159,6 +158,17 @@ async fn a_customers_order_crosses_all_four_subgraphs_with_one_request_each() {
     // The saga: the catalog reserves the stock, the payment is taken; the demo order too,
     // so the stock figures below are settled.
     wait_until_paid(&stack, &order, token).await;
+    // The confirmation goes to the address in Linus's access token, as the users subgraph
+    // signed it.
+    let mut confirmation = None;
+    while let Some(mail) = stack.smtp.next_message(Duration::from_secs(20)).await {
+        if mail.data.contains(&order) {
+            confirmation = Some(mail);
+            break;
+        }
+    }
+    let confirmation = confirmation.expect("Linus's order is confirmed by mail");
+    assert_eq!(confirmation.to, ["linus@example.com"]);
     let ada = seeded.token("ada@example.com").expect("Ada is signed in");
     wait_until_paid(&stack, &seeded.orders[0], ada).await;
 

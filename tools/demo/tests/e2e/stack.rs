@@ -44,7 +44,8 @@ pub struct Stack {
     brokers: Vec<Broker>,
     stops: Vec<oneshot::Sender<()>>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
-    _smtp: SmtpStandIn,
+    /// Where every subgraph's mail goes.
+    pub smtp: SmtpStandIn,
 }
 
 impl Stack {
@@ -89,11 +90,11 @@ impl Stack {
             brokers: Vec::new(),
             stops: Vec::new(),
             tasks: Vec::new(),
-            _smtp: SmtpStandIn::start()
+            smtp: SmtpStandIn::start()
                 .await
                 .expect("the SMTP stand-in starts"),
         };
-        let smtp_url = stack._smtp.url();
+        let smtp_url = stack.smtp.url();
 
         // The payment provider stand-in.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
