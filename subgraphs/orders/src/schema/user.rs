@@ -131,11 +131,12 @@ impl Loader<PageKey> for OrdersPageLoader {
 
     async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, Page>, Self::Error> {
         let mut groups: HashMap<(i32, Option<OrderCursor>), Vec<Uuid>> = HashMap::new();
+        // The loader hands each key once, so each user is in their group once.
         for key in keys {
-            let customers = groups.entry((key.first, key.after)).or_default();
-            if !customers.contains(&key.customer) {
-                customers.push(key.customer);
-            }
+            groups
+                .entry((key.first, key.after))
+                .or_default()
+                .push(key.customer);
         }
         let mut pages = HashMap::with_capacity(keys.len());
         for ((first, after), customers) in groups {
