@@ -76,6 +76,10 @@ pub struct Claims {
     /// The user's display name when the token was issued (what others see them as).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The user's email address when the token was issued (where mail for them goes). Tokens
+    /// issued before it was added have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// A caller whose token was verified.
@@ -87,6 +91,8 @@ pub struct Identity {
     pub session_id: Option<Uuid>,
     /// The display name the token carries, if any.
     pub name: Option<String>,
+    /// The email address the token carries, if any (none in tokens older than the claim).
+    pub email: Option<String>,
 }
 
 impl Identity {
@@ -121,6 +127,7 @@ impl From<Claims> for Identity {
             scopes: claims.scope.split_whitespace().map(str::to_owned).collect(),
             session_id: claims.sid,
             name: claims.name,
+            email: claims.email,
         }
     }
 }

@@ -44,6 +44,8 @@ pub struct SigningKeys {
 pub struct TokenExtras {
     /// The user's display name (the `name` claim), for subgraphs that show it.
     pub name: Option<String>,
+    /// The user's email address (the `email` claim), for subgraphs that mail them.
+    pub email: Option<String>,
     /// Scopes granted beyond the roles (the space-separated `scope` claim).
     pub scopes: Vec<String>,
 }
@@ -135,6 +137,7 @@ impl SigningKeys {
             jti: Uuid::new_v4(),
             sid: Some(session_id),
             name: extras.name,
+            email: extras.email,
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
@@ -241,6 +244,7 @@ mod tests {
                 session,
                 TokenExtras {
                     name: Some("Ada".to_owned()),
+                    email: Some("ada@example.com".to_owned()),
                     scopes: vec!["catalog:write".to_owned()],
                 },
             )
@@ -252,6 +256,7 @@ mod tests {
             .await
             .expect("valid");
         assert_eq!(identity.name.as_deref(), Some("Ada"));
+        assert_eq!(identity.email.as_deref(), Some("ada@example.com"));
         assert!(identity.has_scope("catalog:write"));
 
         let other = SigningKeys::new(&generate(), &settings).expect("key");
@@ -263,6 +268,32 @@ mod tests {
                 .await
                 .is_err()
         );
+    }
+
+    #[tokio::test]
+    async fn tokens_from_before_the_email_claim_still_verify() {
+        let keys = SigningKeys::new(&generate(), &TokenSettings::default()).expect("key");
+        let now = Utc::now();
+        let user = Uuid::new_v4();
+        // The claims as tokens carried them before `email` was added.
+        let claims = serde_json::json!({
+            "sub": user, "roles": ["CUSTOMER"], "scope": "", "iss": keys.issuer,
+            "aud": keys.audience, "iat": now.timestamp(),
+            "exp": (now + Duration::minutes(5)).timestamp(), "jti": Uuid::new_v4(),
+            "sid": Uuid::new_v4(), "name": "Ada",
+        });
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(keys.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &keys.encoding).expect("signs");
+        let identity = keys
+            .verifier()
+            .expect("verifier")
+            .verify(&token)
+            .await
+            .expect("an old token is still valid");
+        assert_eq!(identity.user_id, user);
+        assert_eq!(identity.name.as_deref(), Some("Ada"));
+        assert_eq!(identity.email, None);
     }
 
     #[test]

@@ -374,7 +374,6 @@ async fn orders(
                 PLACE_ORDER,
                 json!({ "input": {
                     "idempotencyKey": order.idempotency_key,
-                    "email": order.customer,
                     "lines": lines,
                 } }),
                 Some(&customer.access_token),

@@ -77,6 +77,7 @@ impl TestApp {
                 TokenExtras {
                     name: Some("Tester".to_owned()),
                     scopes: scopes.iter().map(|scope| (*scope).to_owned()).collect(),
+                    ..TokenExtras::default()
                 },
             )
             .expect("token")

@@ -4,9 +4,10 @@
 //! The count covers the current thread, which with a current-thread runtime (as in
 //! `#[sqlx::test]`) is every task of the test, the server under test included.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tracing::subscriber::DefaultGuard;
+use std::sync::{Arc, OnceLock};
+use tracing::Dispatch;
+use tracing::subscriber::{DefaultGuard, NoSubscriber};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 
@@ -18,6 +19,14 @@ pub struct SqlCounter {
 impl SqlCounter {
     /// Starts counting on this thread until the returned guard is dropped.
     pub fn install() -> (Self, DefaultGuard) {
+        // While exactly one dispatcher is registered, `tracing` decides whether a callsite seen
+        // for the first time is enabled by asking the registering thread's default alone. The
+        // driver's statement event is first reached while some counter is on, often on another
+        // test's thread (no subscriber: "never"), and stays off for every thread after that, so
+        // a counter running beside other tests would count nothing. A second dispatcher that
+        // lives as long as the process makes `tracing` ask every live dispatcher instead.
+        static ANOTHER: OnceLock<Dispatch> = OnceLock::new();
+        ANOTHER.get_or_init(|| Dispatch::new(NoSubscriber::default()));
         let counter = Self::default();
         let subscriber = tracing_subscriber::registry().with(CountingLayer {
             count: counter.count.clone(),

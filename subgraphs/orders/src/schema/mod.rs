@@ -4,7 +4,8 @@
 //!   its history, `Money`, and the dataloaders behind them.
 //! - [`place`]: `placeOrder`, idempotent by a key the client chooses.
 //! - [`manage`]: cancelling, fulfilling and delivering orders.
-//! - [`user`]: `User.orders`, a connection of the user's orders.
+//! - [`user`]: `User.orders`, a connection of the user's orders, a page of many users per
+//!   SQL query.
 //! - [`live`]: `orderStatusChanged`, a subscription fed by Redis pub/sub.
 
 pub mod live;
@@ -37,6 +38,10 @@ pub fn build(state: AppState) -> OrdersSchema {
         DataLoader::new(order::OrderLoader(state.pool.clone()), tokio::spawn).delay(LOADER_DELAY);
     let lines =
         DataLoader::new(order::LinesLoader(state.pool.clone()), tokio::spawn).delay(LOADER_DELAY);
+    let history =
+        DataLoader::new(order::HistoryLoader(state.pool.clone()), tokio::spawn).delay(LOADER_DELAY);
+    let pages = DataLoader::new(user::OrdersPageLoader(state.pool.clone()), tokio::spawn)
+        .delay(LOADER_DELAY);
     kit::graphql::configure(Schema::build(
         Query::default(),
         Mutation::default(),
@@ -45,6 +50,8 @@ pub fn build(state: AppState) -> OrdersSchema {
     .enable_subscription_in_federation()
     .data(orders)
     .data(lines)
+    .data(history)
+    .data(pages)
     .data(state)
     .finish()
 }

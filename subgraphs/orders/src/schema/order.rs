@@ -1,10 +1,11 @@
 //! The `Order` entity: its lines with the prices paid, its total as `Money`, its history, and
-//! the dataloaders that fetch orders and lines in batches (one `WHERE ... = ANY($1)` each).
+//! the dataloaders that fetch orders, lines and histories in batches (one
+//! `WHERE ... = ANY($1)` each).
 //! Customers see their own orders; the staff (SUPPORT, ADMIN) see all. To anyone else an
 //! order does not exist.
 
+use super::parse_id;
 use super::user::User;
-use super::{parse_id, state};
 use crate::domain::OrderStatus;
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ID, Object, SimpleObject};
@@ -189,27 +190,12 @@ impl Order {
 
     /// Every status change, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<OrderEvent>, ApiError> {
-        let rows = sqlx::query!(
-            "SELECT from_status, to_status, reason, occurred_at FROM order_events
-             WHERE order_id = $1 ORDER BY id",
-            self.id
-        )
-        .fetch_all(&state(ctx).pool)
-        .await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(OrderEvent {
-                    from: row
-                        .from_status
-                        .map(|s| s.parse())
-                        .transpose()
-                        .map_err(ApiError::internal)?,
-                    to: row.to_status.parse().map_err(ApiError::internal)?,
-                    reason: row.reason,
-                    occurred_at: row.occurred_at,
-                })
-            })
-            .collect()
+        Ok(ctx
+            .data_unchecked::<DataLoader<HistoryLoader>>()
+            .load_one(self.id)
+            .await
+            .map_err(|err| ApiError::internal(err.to_string()))?
+            .unwrap_or_default())
     }
 }
 
@@ -299,6 +285,42 @@ impl Loader<Uuid> for LinesLoader {
             });
         }
         Ok(lines)
+    }
+}
+
+/// The status changes of many orders, oldest first, in one query.
+pub struct HistoryLoader(pub PgPool);
+
+impl Loader<Uuid> for HistoryLoader {
+    type Value = Vec<OrderEvent>;
+    type Error = Arc<sqlx::Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<OrderEvent>>, Self::Error> {
+        let rows = sqlx::query!(
+            "SELECT order_id, from_status, to_status, reason, occurred_at FROM order_events
+             WHERE order_id = ANY($1)
+             ORDER BY order_id, id",
+            keys
+        )
+        .fetch_all(&self.0)
+        .await?;
+        let decode =
+            |err: crate::domain::UnknownStatus| Arc::new(sqlx::Error::Decode(Box::new(err)));
+        let mut history: HashMap<Uuid, Vec<OrderEvent>> = HashMap::new();
+        for row in rows {
+            let event = OrderEvent {
+                from: row
+                    .from_status
+                    .map(|status| status.parse())
+                    .transpose()
+                    .map_err(decode)?,
+                to: row.to_status.parse().map_err(decode)?,
+                reason: row.reason,
+                occurred_at: row.occurred_at,
+            };
+            history.entry(row.order_id).or_default().push(event);
+        }
+        Ok(history)
     }
 }
 

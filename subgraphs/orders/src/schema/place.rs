@@ -1,16 +1,17 @@
 //! `placeOrder`: an order for the signed-in customer from lines of product and quantity, at
-//! the catalog's prices of the moment. The client sends an idempotency key of its choosing:
-//! placing an order again with the same key (a retry after a lost answer) returns the first
-//! order, and nothing is placed twice, even when the two attempts race.
+//! the catalog's prices of the moment, confirmed to the email address in their access token.
+//! The client sends an idempotency key of its choosing: placing an order again with the same
+//! key (a retry after a lost answer) returns the first order, and nothing is placed twice,
+//! even when the two attempts race.
 
 use super::order::{self, Order};
 use super::{parse_id, state};
 use crate::lifecycle::Moved;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use kit::ApiError;
 use kit::error::is_unique_violation;
 use kit::events::{Envelope, outbox};
 use kit::graphql::caller;
+use kit::{ApiError, Identity};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -27,8 +28,6 @@ pub struct PlaceOrderInput {
     pub idempotency_key: String,
     /// One to 50 lines.
     pub lines: Vec<OrderLineInput>,
-    /// Where the confirmation is sent.
-    pub email: String,
     /// The payment method (a token from the payment provider); a test card by default.
     pub payment_method: Option<String>,
 }
@@ -74,6 +73,7 @@ impl PlaceMutation {
         input: PlaceOrderInput,
     ) -> Result<PlaceOrderPayload, ApiError> {
         let identity = caller(ctx).identity()?;
+        let email = contact_email(identity)?;
         let app = state(ctx);
         let key = input.idempotency_key.trim().to_owned();
         if key.is_empty() || key.chars().count() > 100 {
@@ -83,13 +83,6 @@ impl PlaceMutation {
             ));
         }
         let lines = parse_lines(&input.lines)?;
-        let email = input.email.trim().to_owned();
-        if email.chars().count() > 254 || !email.contains('@') || !kit::mail::is_address(&email) {
-            return Err(ApiError::bad_input(
-                "input.email",
-                "not a valid email address",
-            ));
-        }
         let payment_method = input
             .payment_method
             .as_deref()
@@ -235,6 +228,26 @@ impl PlaceMutation {
             created: true,
         })
     }
+}
+
+/// Where the confirmation goes: the address in the caller's access token. Tokens issued
+/// before the token carried one must be renewed first.
+fn contact_email(identity: &Identity) -> Result<String, ApiError> {
+    let Some(email) = identity.email.as_deref().map(str::trim) else {
+        return Err(ApiError::Unauthenticated(
+            "this access token carries no email address for the confirmation; \
+             refresh it or sign in again"
+                .to_owned(),
+        ));
+    };
+    if email.chars().count() > 254 || !kit::mail::is_address(email) {
+        tracing::warn!(user_id = %identity.user_id, "an access token's email cannot receive mail");
+        return Err(ApiError::BadUserInput {
+            message: "the account's email address cannot receive the confirmation".to_owned(),
+            field: None,
+        });
+    }
+    Ok(email.to_owned())
 }
 
 fn parse_lines(input: &[OrderLineInput]) -> Result<Vec<PlacedLine>, ApiError> {

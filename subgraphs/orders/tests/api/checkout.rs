@@ -55,7 +55,16 @@ async fn an_order_is_placed_at_catalog_prices_paid_and_confirmed(pool: PgPool) {
         .next_message(PATIENCE)
         .await
         .expect("a confirmation is mailed");
-    assert_eq!(mail.to, vec!["buyer@example.com".to_owned()]);
+    // To the address in the buyer's access token, which is also stored on the order.
+    let address = buyer.email.clone().expect("the token carries an address");
+    assert_eq!(mail.to, vec![address.clone()]);
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT contact_email FROM orders WHERE id = $1")
+            .bind(order)
+            .fetch_one(&app.pool)
+            .await
+            .expect("the order");
+    assert_eq!(stored, Some(address));
     assert!(mail.data.contains(&order.to_string()), "{}", mail.data);
     assert!(mail.data.contains("28.99 EUR"), "{}", mail.data);
 
@@ -230,7 +239,6 @@ async fn bad_orders_are_refused_with_the_field_at_fault(pool: PgPool) {
         (vec![], json!({}), "input.lines"),
         (vec![(mug, 0)], json!({}), "input.lines"),
         (vec![(Uuid::new_v4(), 1)], json!({}), "input.lines"),
-        (vec![(mug, 1)], json!({ "email": "nope" }), "input.email"),
         (
             vec![(mug, 1)],
             json!({ "idempotencyKey": " " }),
@@ -245,9 +253,64 @@ async fn bad_orders_are_refused_with_the_field_at_fault(pool: PgPool) {
     let anonymous = app
         .graphql(
             crate::helpers::PLACE,
-            json!({ "input": { "idempotencyKey": "k", "email": "a@b.c", "lines": [] } }),
+            json!({ "input": { "idempotencyKey": "k", "lines": [] } }),
             None,
         )
         .await;
     assert_eq!(error_codes(&anonymous), vec!["UNAUTHENTICATED"]);
+}
+
+#[sqlx::test(migrator = "orders::MIGRATOR")]
+async fn a_token_without_an_email_must_be_renewed_before_placing(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let mug = app.product(100, 5).await;
+    let id = Uuid::new_v4();
+    let old = app.user_with(id, vec![kit::Role::Customer], None);
+
+    let refused = app.place(&old, "old-token", &[(mug, 1)], json!({})).await;
+    assert_eq!(error_codes(&refused), vec!["UNAUTHENTICATED"], "{refused}");
+    let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("sign in again"), "{message}");
+
+    // A token's address the mailer cannot send to is refused before anything is stored.
+    let odd = app.user_with(id, vec![kit::Role::Customer], Some("not an address".into()));
+    let unusable = app.place(&odd, "old-token", &[(mug, 1)], json!({})).await;
+    assert_eq!(error_codes(&unusable), vec!["BAD_USER_INPUT"], "{unusable}");
+    let placed: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
+        .fetch_one(&app.pool)
+        .await
+        .expect("a count");
+    assert_eq!(placed, 0);
+
+    // The address is the token's to give: the input has no field for it any more.
+    let renewed = app.user_with(
+        id,
+        vec![kit::Role::Customer],
+        Some("new@example.com".into()),
+    );
+    let with_email = app
+        .place(
+            &renewed,
+            "old-token",
+            &[(mug, 1)],
+            json!({ "email": "else@example.com" }),
+        )
+        .await;
+    assert_eq!(
+        error_codes(&with_email),
+        vec!["GRAPHQL_VALIDATION_FAILED"],
+        "{with_email}"
+    );
+
+    let order = order_id(
+        &app.place(&renewed, "old-token", &[(mug, 1)], json!({}))
+            .await,
+    );
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT contact_email FROM orders WHERE id = $1")
+            .bind(order)
+            .fetch_one(&app.pool)
+            .await
+            .expect("the order");
+    assert_eq!(stored.as_deref(), Some("new@example.com"));
 }

@@ -42,6 +42,8 @@ pub struct TestApp {
 /// A user and their access token.
 pub struct User {
     pub id: Uuid,
+    /// The address in the token, where confirmations go.
+    pub email: Option<String>,
     pub token: String,
 }
 
@@ -149,6 +151,11 @@ impl TestApp {
 
     pub fn user(&self, roles: Vec<Role>) -> User {
         let id = Uuid::new_v4();
+        self.user_with(id, roles, Some(format!("user-{}@example.com", id.simple())))
+    }
+
+    /// A user whose token carries `email` (none: a token from before the claim existed).
+    pub fn user_with(&self, id: Uuid, roles: Vec<Role>, email: Option<String>) -> User {
         let token = self
             .keys
             .issue_with(
@@ -157,12 +164,13 @@ impl TestApp {
                 Uuid::new_v4(),
                 TokenExtras {
                     name: Some("Tester".to_owned()),
+                    email: email.clone(),
                     scopes: Vec::new(),
                 },
             )
             .expect("token")
             .token;
-        User { id, token }
+        User { id, email, token }
     }
 
     pub fn customer(&self) -> User {
@@ -221,7 +229,6 @@ impl TestApp {
     ) -> Value {
         let mut input = json!({
             "idempotencyKey": key,
-            "email": "buyer@example.com",
             "lines": lines.iter().map(|(product, quantity)| json!({ "productId": product, "quantity": quantity })).collect::<Vec<_>>(),
         });
         if let (Some(input), Some(extra)) = (input.as_object_mut(), extra.as_object()) {

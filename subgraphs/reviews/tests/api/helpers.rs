@@ -85,6 +85,7 @@ impl TestApp {
                 TokenExtras {
                     name: name.map(str::to_owned),
                     scopes: Vec::new(),
+                    ..TokenExtras::default()
                 },
             )
             .expect("token")

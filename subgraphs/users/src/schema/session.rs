@@ -299,9 +299,12 @@ async fn sign_in(
         for_owner: true,
         ..super::user::fetch(ctx, user_id).await?
     };
-    // The display name rides along so other subgraphs can show it (reviews' authors).
+    // Read just now, so a refresh carries the current values. The display name rides along
+    // so other subgraphs can show it (reviews' authors), the address so they can mail the
+    // user (orders' confirmations).
     let extras = TokenExtras {
         name: Some(user.display_name.clone()),
+        email: Some(user.email.clone()),
         ..TokenExtras::default()
     };
     let access = state.keys.issue_with(user_id, roles, session.id, extras)?;

@@ -1,6 +1,8 @@
 use crate::helpers::{PASSWORD, TestApp, error_codes, only_error, session_from};
+use kit::auth::TokenVerifier;
 use serde_json::json;
 use sqlx::PgPool;
+use std::time::Duration;
 
 const ME: &str = "{ me { id email displayName roles } }";
 
@@ -194,5 +196,44 @@ async fn expired_forged_and_foreign_access_tokens_are_refused(pool: PgPool) {
             "UNAUTHENTICATED".to_owned(),
             "authentication required".to_owned()
         )
+    );
+}
+
+#[sqlx::test(migrator = "users::MIGRATOR")]
+async fn access_tokens_carry_the_current_email_address(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let verifier = TokenVerifier::remote(
+        app.url("/.well-known/jwks.json"),
+        "users",
+        "supergraph",
+        Duration::from_secs(60),
+    );
+    let email = |token: String| {
+        let verifier = verifier.clone();
+        async move { verifier.verify(&token).await.expect("a valid token").email }
+    };
+
+    let registered = app.register(" Ada@Example.com").await;
+    assert_eq!(
+        email(registered.access_token).await.as_deref(),
+        Some("ada@example.com")
+    );
+    let login = session_from(&app.login("ada@example.com", PASSWORD).await, "login");
+    assert_eq!(
+        email(login.access_token).await.as_deref(),
+        Some("ada@example.com")
+    );
+
+    // An address changed since the session began (by an operator) is the one a refresh
+    // puts in the new token.
+    sqlx::query("UPDATE users SET email = 'ada@lovelace.example' WHERE id = $1::uuid")
+        .bind(&login.user_id)
+        .execute(&app.pool)
+        .await
+        .expect("the address changes");
+    let refreshed = session_from(&app.refresh(&login.refresh_token).await, "refreshToken");
+    assert_eq!(
+        email(refreshed.access_token).await.as_deref(),
+        Some("ada@lovelace.example")
     );
 }

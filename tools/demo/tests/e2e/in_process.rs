@@ -62,7 +62,6 @@ async fn without_rabbitmq_and_redis_the_saga_the_cache_and_live_status_run_in_pr
                placeOrder(input: $input) { order { id } } }",
             json!({ "input": {
                 "idempotencyKey": "e2e-in-process-1",
-                "email": "linus@example.com",
                 "lines": [{ "productId": pen, "quantity": 2 }],
             } }),
             Some(token),

@@ -41,7 +41,8 @@ pub struct Stack {
     server: PgPool,
     databases: Vec<String>,
     subgraphs: Subgraphs,
-    _smtp: SmtpStandIn,
+    /// Where every subgraph's mail goes.
+    pub smtp: SmtpStandIn,
 }
 
 /// What stands behind events and caches.
@@ -146,7 +147,7 @@ impl Stack {
             server,
             databases,
             subgraphs,
-            _smtp: smtp,
+            smtp,
         };
 
         // The router, reaching each subgraph through a counting proxy.
