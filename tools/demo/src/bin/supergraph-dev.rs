@@ -6,31 +6,46 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const USAGE: &str = "usage:
-  supergraph-dev
+  supergraph-dev [--router-config FILE]
       start the whole supergraph in this process for development: the users (4001),
       catalog (4002), reviews (4003) and orders (4004) subgraphs, each creating and
       migrating its own database, the payment provider stand-in (4010), and the router
       (4000) serving the supergraph composed from them (written to .dev/supergraph.graphql,
       reloaded when that file changes); then the demo data is seeded. Each service reads
       its usual variables (USERS_*, CATALOG_*, REVIEWS_*, ORDERS_*). Where RabbitMQ or
-      Redis cannot be reached, in-process stand-ins take their place. Ctrl-C stops it.";
+      Redis cannot be reached, in-process stand-ins take their place. The router's
+      settings come from FILE when given (the router's own format; its `supergraph` and
+      subgraph URLs are ignored). Ctrl-C stops it.";
 
 /// Where the composed supergraph and the compose config are written.
 const DEV_DIR: &str = ".dev";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    match std::env::args().nth(1).as_deref() {
-        None => run().await,
-        Some("--help" | "-h") => {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] => run(router::Config::default()).await,
+        ["--router-config", file] => {
+            let mut config = router::Config::from_file(Path::new(file))?;
+            // The subgraphs are where this process starts them.
+            config.supergraph = None;
+            config.subgraphs.clear();
+            run(config).await
+        }
+        ["--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())
         }
-        Some(_) => bail!("{USAGE}"),
+        _ => bail!("{USAGE}"),
     }
 }
 
-async fn run() -> anyhow::Result<()> {
+async fn run(config: router::Config) -> anyhow::Result<()> {
     let mut settings = Settings::load()?;
     let dev_dir = PathBuf::from(DEV_DIR);
     std::fs::create_dir_all(&dev_dir).with_context(|| format!("cannot create {DEV_DIR}"))?;
@@ -61,7 +76,7 @@ async fn run() -> anyhow::Result<()> {
     let mut subgraphs = supergraph::start_subgraphs(settings)
         .await
         .context("cannot start the subgraphs")?;
-    let outcome = serve(&mut subgraphs, &dev_dir, &users_db).await;
+    let outcome = serve(&mut subgraphs, &config, &dev_dir, &users_db).await;
     subgraphs.stop().await;
     outcome
 }
@@ -69,6 +84,7 @@ async fn run() -> anyhow::Result<()> {
 /// Composes, starts the router and seeds; then waits for Ctrl-C or a server ending.
 async fn serve(
     subgraphs: &mut supergraph::Subgraphs,
+    config: &router::Config,
     dev_dir: &Path,
     users_db: &sqlx::PgPool,
 ) -> anyhow::Result<()> {
@@ -83,8 +99,7 @@ async fn serve(
     std::fs::write(&supergraph_file, &sdl)
         .with_context(|| format!("cannot write {}", supergraph_file.display()))?;
 
-    let config = router::Config::default();
-    let router = router::RouterServer::build(&config, &sdl)
+    let router = router::RouterServer::build(config, &sdl)
         .await
         .context("the router cannot serve the composed supergraph")?;
     let router_url = format!("http://127.0.0.1:{}", router.port());
