@@ -2,9 +2,12 @@
 //! subscription URL per client subscription, `connection_init` carrying the client's
 //! authorization, one `subscribe`. A task relays what the subgraph sends into a channel; when
 //! the receiving side is dropped (the client completed or left), the task sends `complete`
-//! and closes the socket, so the subgraph's stream ends too.
+//! and closes the socket, so the subgraph's stream ends too. The router answers the
+//! subgraph's `ping`s and pings it every `subscriptions.ping_interval_ms`; a subgraph that
+//! does not `pong` within `pong_timeout_ms` ends the subscription (a `SUBGRAPH_ERROR`).
 
 use super::fetch::{FetchError, Subgraph};
+use crate::websocket::keepalive::{Due, KeepAlive};
 use crate::websocket::protocol::{self, ServerMessage};
 use axum::body::Bytes;
 use axum::http::HeaderValue;
@@ -86,7 +89,8 @@ pub async fn subscribe(
         .await
         .map_err(|_| FetchError::Timeout(subgraph.name.clone()))??;
     let (sender, receiver) = mpsc::channel(16);
-    tokio::spawn(relay(socket, sender, subgraph.name.clone()));
+    let keep_alive = KeepAlive::start(subgraph.keep_alive);
+    tokio::spawn(relay(socket, sender, subgraph.name.clone(), keep_alive));
     Ok(receiver)
 }
 
@@ -109,11 +113,28 @@ async fn receive(socket: &mut Socket) -> Option<ServerMessage> {
 }
 
 /// Passes the subgraph's messages on until it completes, fails or the receiver is dropped.
-async fn relay(mut socket: Socket, events: mpsc::Sender<FromSubgraph>, subgraph: String) {
+async fn relay(
+    mut socket: Socket,
+    events: mpsc::Sender<FromSubgraph>,
+    subgraph: String,
+    mut keep_alive: KeepAlive,
+) {
     let closed = || FetchError::Closed(subgraph.clone());
     loop {
         let message = tokio::select! {
             _ = events.closed() => break,
+            due = keep_alive.due() => {
+                if due == Due::TimedOut {
+                    tracing::warn!(subgraph = %subgraph, "a subgraph stopped answering pings; ending its subscription");
+                    let _ = events.send(FromSubgraph::Failed(FetchError::NoPong(subgraph.clone()))).await;
+                    break;
+                }
+                if send(&mut socket, protocol::ping()).await.is_err() {
+                    let _ = events.send(FromSubgraph::Failed(closed())).await;
+                    return;
+                }
+                continue;
+            }
             message = socket.next() => message,
         };
         let message = match message {
@@ -160,6 +181,7 @@ async fn relay(mut socket: Socket, events: mpsc::Sender<FromSubgraph>, subgraph:
                     return;
                 }
             }
+            Ok(ServerMessage::Pong) => keep_alive.pong(),
             Ok(_) => {}
             Err(_) => {
                 tracing::warn!(subgraph = %subgraph, "a subgraph sent a message outside the protocol");

@@ -89,6 +89,7 @@ impl Pipeline {
                     config.subgraph_timeout(&graph.name),
                 )
                 .with_subscription_url(config.subgraph_subscription_url(&graph.name, &graph.url))
+                .with_keep_alive(config.subscriptions.keep_alive())
             })
             .collect();
         Ok(Self {

@@ -9,6 +9,7 @@ mod dedup;
 mod features;
 mod graphiql;
 mod helpers;
+mod keepalive;
 mod live_subgraphs;
 mod media;
 mod media_subgraphs;
