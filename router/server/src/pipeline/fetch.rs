@@ -138,6 +138,11 @@ pub struct SubgraphClient {
 }
 
 impl SubgraphClient {
+    /// The TLS setting of `https://` fetches, also used for `wss://` subscriptions.
+    pub fn tls(&self) -> &Tls {
+        &self.tls
+    }
+
     pub fn new(deduplicate: bool, tls: Arc<Tls>) -> Self {
         Self {
             in_flight: deduplicate.then(Default::default),

@@ -1,5 +1,6 @@
 //! Subscriptions to subgraphs: a WebSocket (`graphql-transport-ws`) to the subgraph's
-//! subscription URL per client subscription, `connection_init` carrying the client's
+//! subscription URL per client subscription (`ws://`, or `wss://` with the TLS setting of
+//! `https://` fetches: public roots and `tls.ca_file`), `connection_init` carrying the client's
 //! authorization, one `subscribe`. A task relays what the subgraph sends into a channel; when
 //! the receiving side is dropped (the client completed or left), the task sends `complete`
 //! and closes the socket, so the subgraph's stream ends too. The router answers the
@@ -7,6 +8,7 @@
 //! does not `pong` within `pong_timeout_ms` ends the subscription (a `SUBGRAPH_ERROR`).
 
 use super::fetch::{FetchError, Subgraph};
+use super::tls::Tls;
 use crate::websocket::keepalive::{Due, KeepAlive};
 use crate::websocket::protocol::{self, ServerMessage};
 use axum::body::Bytes;
@@ -41,6 +43,7 @@ pub enum FromSubgraph {
 /// and the subscription is sent; events then come through the receiver.
 pub async fn subscribe(
     subgraph: &Subgraph,
+    tls: &Tls,
     authorization: Option<&HeaderValue>,
     body: &[u8],
 ) -> Result<mpsc::Receiver<FromSubgraph>, FetchError> {
@@ -59,8 +62,10 @@ pub async fn subscribe(
             axum::http::header::SEC_WEBSOCKET_PROTOCOL,
             HeaderValue::from_static(protocol::PROTOCOL),
         );
-        let (mut socket, _) = tokio_tungstenite::connect_async(request)
-            .await
+        let connector = tokio_tungstenite::Connector::Rustls(tls.config.clone());
+        let (mut socket, _) =
+            tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector))
+                .await
             .map_err(|err| {
                 tracing::warn!(subgraph = %subgraph.name, cause = %err, "cannot open a subscription to the subgraph");
                 unreachable()
