@@ -163,8 +163,8 @@ pub struct SubgraphConfig {
     /// Replaces the URL the supergraph names.
     pub url: Option<String>,
     pub timeout_ms: Option<u64>,
-    /// Where the subgraph serves subscriptions (`ws://`); by default its URL with `http`
-    /// replaced by `ws`.
+    /// Where the subgraph serves subscriptions (`ws://` or `wss://`, TLS as for `https://`);
+    /// by default its URL with `http` replaced by `ws` (`https` by `wss`).
     pub subscription_url: Option<String>,
 }
 

@@ -6,6 +6,7 @@
 //! each event of a subscription completed by the rest of its plan) and [`fetch_stream`]
 //! (subgraph subscriptions over WebSocket).
 
+pub mod contexts;
 pub mod execute;
 pub mod fetch;
 pub mod fetch_stream;

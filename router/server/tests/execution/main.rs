@@ -5,6 +5,8 @@ mod bad_input;
 mod browser;
 mod cdp;
 mod composed;
+mod context_subgraphs;
+mod contexts;
 mod dedup;
 mod features;
 mod graphiql;
