@@ -64,6 +64,16 @@ pub struct FetchStep {
     pub requires: Option<SelectionSet>,
     /// What the fetch selects (for display): root selections, or `... on T { }` per type.
     pub selections: SelectionSet,
+    /// Variables whose value each entity takes from its nearest ancestor (`@fromContext`).
+    pub contexts: Vec<ContextVariable>,
+}
+
+/// A variable of an entity fetch whose value comes from a context: for each entity, the
+/// value at `key` on the nearest enclosing object that has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextVariable {
+    pub variable: Name,
+    pub key: Name,
 }
 
 impl FetchStep {

@@ -3,6 +3,7 @@
 //! join spec records, read from a supergraph SDL (`@link` to `join/v0.3` and later).
 
 use crate::api_schema;
+use crate::context::{self, ContextArgument};
 use crate::error::SupergraphError;
 use crate::operation::{SelectionSet, convert_selection_set};
 use apollo_compiler::ast::Value;
@@ -55,6 +56,8 @@ pub struct FieldInGraph {
     /// When another subgraph's `@override` takes the field from this one: kept in the
     /// schema, not resolved here.
     pub overridden: Overridden,
+    /// Arguments the router supplies from a context (`@fromContext`).
+    pub context_arguments: Vec<ContextArgument>,
 }
 
 /// When a field's definition in one subgraph is set aside by an `@override`.
@@ -119,6 +122,8 @@ pub struct TypeInfo {
     pub implements: HashMap<GraphId, Vec<Name>>,
     /// Members of a union, per subgraph.
     pub union_members: HashMap<GraphId, Vec<Name>>,
+    /// The contexts the type sets (`@context(name:)`).
+    pub contexts: Vec<String>,
 }
 
 /// A parsed and indexed supergraph.
@@ -144,6 +149,8 @@ struct JoinNames {
     field: String,
     implements: String,
     union_member: String,
+    /// `@context` (its own spec, `context/v0.1`).
+    context: String,
 }
 
 impl JoinNames {
@@ -180,6 +187,7 @@ impl JoinNames {
             field: format!("{prefix}__field"),
             implements: format!("{prefix}__implements"),
             union_member: format!("{prefix}__unionMember"),
+            context: context::directive_name(schema),
         })
     }
 }
@@ -437,6 +445,43 @@ impl Supergraph {
                 .is_some_and(|types| types.iter().any(|t| t == object))
     }
 
+    /// The arguments `graph` takes from contexts for `ty.field` (none for most fields).
+    pub fn context_arguments(&self, ty: &str, field: &str, graph: GraphId) -> &[ContextArgument] {
+        match self.types.get(ty).and_then(|info| info.fields.get(field)) {
+            Some(FieldSources::Graphs(sources)) => sources
+                .iter()
+                .find(|source| source.graph == graph)
+                .map_or(&[], |source| source.context_arguments.as_slice()),
+            _ => &[],
+        }
+    }
+
+    /// Whether `ty.field` takes a context argument in some subgraph.
+    pub fn has_context_arguments(&self, ty: &str, field: &str) -> bool {
+        (0..self.graphs.len()).any(|graph| !self.context_arguments(ty, field, graph).is_empty())
+    }
+
+    /// The object and interface types that set `context`.
+    pub fn types_setting(&self, context: &str) -> Vec<Name> {
+        let mut types: Vec<Name> = self
+            .types
+            .iter()
+            .filter(|(_, info)| info.contexts.iter().any(|c| c == context))
+            .map(|(name, _)| name.clone())
+            .collect();
+        types.sort();
+        types
+    }
+
+    /// `source` (a field set, without braces) parsed on `ty`.
+    pub fn parse_field_set(
+        &self,
+        ty: &Name,
+        source: &str,
+    ) -> Result<SelectionSet, SupergraphError> {
+        field_set(&self.schema, ty, source)
+    }
+
     /// The root type names of the supergraph.
     pub fn root_type(&self, kind: apollo_compiler::executable::OperationType) -> Option<&Name> {
         self.schema.root_operation(kind)
@@ -499,6 +544,7 @@ fn read_type(
         fields: IndexMap::new(),
         implements: HashMap::new(),
         union_members: HashMap::new(),
+        contexts: context::contexts_set(ty.directives().get_all(&names.context)),
     };
     for directive in ty.directives().get_all(&names.ty) {
         let Some(graph) = graph_of(directive)? else {
@@ -576,6 +622,10 @@ fn read_type(
                 provides: parse("provides")?,
                 external: bool_argument(directive, "external").unwrap_or(false),
                 overridden: Overridden::Never,
+                context_arguments: context::context_arguments(
+                    directive,
+                    &format!("{name}.{field_name}"),
+                )?,
             });
         }
         // `@join__field(override: "A")` in B: A's definition no longer resolves the field.

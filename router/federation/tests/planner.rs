@@ -346,3 +346,6 @@ mod subscriptions {
         );
     }
 }
+
+#[path = "planner/contexts.rs"]
+mod contexts;

@@ -8,13 +8,15 @@
 //! timeouts: { subgraph_ms: 30000 }
 //! plan_cache: { capacity: 1024 }
 //! deduplication: { inbound: true, outbound: true }
-//! subscriptions: { max_per_connection: 100, init_timeout_ms: 10000 }
+//! subscriptions: { max_per_connection: 100, init_timeout_ms: 10000,
+//!                  ping_interval_ms: 15000, pong_timeout_ms: 10000 }   # 0: no pings
 //! workers: 4                     # serving threads; default: the number of cores
 //! tls: { ca_file: certs/ca.pem }  # CAs trusted for https:// subgraphs, beside public roots
 //! progressive_override: { labels: [beta] }  # labels on; `percent(N)` labels are drawn
 //! graphiql: { enabled: true }    # the GraphiQL page at GET /graphql
 //! ```
 
+use crate::websocket::keepalive::KeepAliveSettings;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -122,6 +124,12 @@ pub struct Subscriptions {
     pub max_per_connection: usize,
     /// How long a new connection has to send `connection_init` (else it is closed, 4408).
     pub init_timeout_ms: u64,
+    /// Every this many milliseconds of an acknowledged connection, the router sends a
+    /// `ping` (to clients, and to subgraphs on its subscription sockets); 0 turns it off.
+    pub ping_interval_ms: u64,
+    /// How long the `pong` may take: a client that does not answer in time is closed with
+    /// 4408, a subgraph's subscription ends with a `SUBGRAPH_ERROR`.
+    pub pong_timeout_ms: u64,
 }
 
 impl Default for Subscriptions {
@@ -129,6 +137,8 @@ impl Default for Subscriptions {
         Self {
             max_per_connection: 100,
             init_timeout_ms: 10_000,
+            ping_interval_ms: 15_000,
+            pong_timeout_ms: 10_000,
         }
     }
 }
@@ -136,6 +146,14 @@ impl Default for Subscriptions {
 impl Subscriptions {
     pub fn init_timeout(&self) -> Duration {
         Duration::from_millis(self.init_timeout_ms)
+    }
+
+    pub fn keep_alive(&self) -> KeepAliveSettings {
+        KeepAliveSettings {
+            interval: (self.ping_interval_ms > 0)
+                .then(|| Duration::from_millis(self.ping_interval_ms)),
+            timeout: Duration::from_millis(self.pong_timeout_ms),
+        }
     }
 }
 
@@ -145,8 +163,8 @@ pub struct SubgraphConfig {
     /// Replaces the URL the supergraph names.
     pub url: Option<String>,
     pub timeout_ms: Option<u64>,
-    /// Where the subgraph serves subscriptions (`ws://`); by default its URL with `http`
-    /// replaced by `ws`.
+    /// Where the subgraph serves subscriptions (`ws://` or `wss://`, TLS as for `https://`);
+    /// by default its URL with `http` replaced by `ws` (`https` by `wss`).
     pub subscription_url: Option<String>,
 }
 

@@ -4,9 +4,10 @@
 //! subgraph at the same response path resolves the field through `_entities`. The result is a
 //! graph of fetches with their dependencies.
 
+use super::add_contexts::KEY_PREFIX;
 use crate::error::PlanError;
 use crate::operation::{Field, Fragment, Selection, SelectionSet, merge_selection};
-use crate::plan::{PathElement, ResponsePath, path_to_string};
+use crate::plan::{ContextVariable, PathElement, ResponsePath, path_to_string};
 use crate::supergraph::{GraphId, Labels, Supergraph};
 use apollo_compiler::Name;
 use apollo_compiler::ast::{self, OperationType};
@@ -57,6 +58,11 @@ pub(crate) struct FetchGraph<'a> {
     /// For each object being planned, the (response key, field name) pairs its selections
     /// use: internal fields must not take a key the client gave another field.
     used_keys: Vec<Vec<(Name, Name)>>,
+    /// The fetches that give each context selection (`__context_N`): a field taking that
+    /// context's value runs after them.
+    context_producers: Vec<(Name, Vec<NodeId>)>,
+    /// The operation's context variables.
+    contexts: Vec<ContextVariable>,
 }
 
 /// Guards against supergraphs whose keys lead in circles.
@@ -73,7 +79,15 @@ impl<'a> FetchGraph<'a> {
             touched: Vec::new(),
             depth: 0,
             used_keys: Vec::new(),
+            context_producers: Vec::new(),
+            contexts: Vec::new(),
         }
+    }
+
+    /// The same graph for an operation whose `contexts` variables come from ancestors.
+    pub fn with_contexts(mut self, contexts: &[ContextVariable]) -> Self {
+        self.contexts = contexts.to_vec();
+        self
     }
 
     /// Plans the root selections of an operation.
@@ -424,6 +438,65 @@ impl<'a> FetchGraph<'a> {
             merge_selection(out, Selection::Field(field.clone()));
             return Ok(());
         }
+        if let Some(key) = field
+            .alias
+            .as_ref()
+            .filter(|alias| alias.starts_with(KEY_PREFIX))
+        {
+            // A context selection: remember which fetches give it.
+            let mark = self.touched.len();
+            let result = self.plan_field_inner(node, ty, field, path, out, provided);
+            let mut producers = vec![node];
+            producers.extend_from_slice(&self.touched[mark..]);
+            self.context_producers.push((key.clone(), producers));
+            return result;
+        }
+        if let Some(graph) = self.context_graph(ty, field) {
+            // Its context arguments are the router's to give, per entity: always through
+            // `_entities`, after the fetches that give the contexts.
+            return self.jump(node, ty, field, path, out, provided, Some(graph));
+        }
+        self.plan_field_inner(node, ty, field, path, out, provided)
+    }
+
+    /// The subgraph resolving `ty.field` with arguments from contexts, when the operation
+    /// gave the field its context variables.
+    fn context_graph(&self, ty: &Name, field: &Field) -> Option<GraphId> {
+        let bound = field.arguments.iter().any(|argument| {
+            matches!(argument.value.as_ref(), ast::Value::Variable(_))
+                && self.context_variable_of(argument).is_some()
+        });
+        if !bound {
+            return None;
+        }
+        (0..self.supergraph.graphs.len()).find(|&graph| {
+            !self
+                .supergraph
+                .context_arguments(ty, &field.name, graph)
+                .is_empty()
+        })
+    }
+
+    /// The context key (`__context_N`) whose value the argument takes, if it is one.
+    fn context_variable_of(&self, argument: &ast::Argument) -> Option<Name> {
+        let ast::Value::Variable(variable) = argument.value.as_ref() else {
+            return None;
+        };
+        self.contexts
+            .iter()
+            .find(|context| context.variable == *variable)
+            .map(|context| context.key.clone())
+    }
+
+    fn plan_field_inner(
+        &mut self,
+        node: NodeId,
+        ty: &Name,
+        field: &Field,
+        path: &ResponsePath,
+        out: &mut Vec<Selection>,
+        provided: Option<&SelectionSet>,
+    ) -> Result<(), PlanError> {
         let graph = self.nodes[node].graph;
         if let Some(provided_here) = provided_field(provided, &field.name) {
             let child_provided = provided_here.selection_set.clone();
@@ -610,7 +683,20 @@ impl<'a> FetchGraph<'a> {
             self.plan_items(from, ty, required_items, path, out, provided)?;
         }
         merge_selection(out, typename());
-        let for_requires = requires.is_some();
+        // Fields with context arguments wait for the fetches giving those contexts.
+        let mut for_requires = requires.is_some();
+        for argument in &field.arguments {
+            if let Some(key) = self.context_variable_of(argument) {
+                let producers: Vec<NodeId> = self
+                    .context_producers
+                    .iter()
+                    .filter(|(produced, _)| *produced == key)
+                    .flat_map(|(_, nodes)| nodes.iter().copied())
+                    .collect();
+                self.touched.extend(producers);
+                for_requires = true;
+            }
+        }
         let mut representation = key_items;
         representation.extend(required_items.into_iter().flatten());
         let target = self.jump_target(

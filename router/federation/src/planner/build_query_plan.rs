@@ -7,7 +7,7 @@
 
 use super::build_fetch_graph::{FetchNode, NodeId};
 use crate::operation::{Operation, SelectionSet, collect_variables, keyword, write_selections};
-use crate::plan::{FetchStep, PlanNode, QueryPlan};
+use crate::plan::{ContextVariable, FetchStep, PlanNode, QueryPlan};
 use crate::supergraph::Supergraph;
 use apollo_compiler::Name;
 use apollo_compiler::ast::OperationType;
@@ -18,11 +18,12 @@ pub(crate) fn build_query_plan(
     supergraph: &Supergraph,
     operation: &Operation,
     nodes: &[FetchNode],
+    contexts: &[ContextVariable],
 ) -> QueryPlan {
     let steps: Vec<PlanNode> = nodes
         .iter()
         .enumerate()
-        .map(|(index, node)| fetch_node(supergraph, operation, node, index))
+        .map(|(index, node)| fetch_node(supergraph, operation, node, index, contexts))
         .collect();
     // A subscription's root fetch (the planner made exactly one) is left out of the tree.
     let primary = (operation.kind == OperationType::Subscription)
@@ -37,7 +38,13 @@ pub(crate) fn build_query_plan(
     };
     let root = match (primary, root) {
         (Some(primary), rest) => Some(PlanNode::Subscription {
-            primary: Arc::new(fetch_step(supergraph, operation, &nodes[primary], primary)),
+            primary: Arc::new(fetch_step(
+                supergraph,
+                operation,
+                &nodes[primary],
+                primary,
+                contexts,
+            )),
             rest: rest
                 .filter(|rest| {
                     !matches!(rest, PlanNode::Parallel(nodes) | PlanNode::Sequence(nodes)
@@ -152,8 +159,11 @@ fn fetch_node(
     operation: &Operation,
     node: &FetchNode,
     index: usize,
+    contexts: &[ContextVariable],
 ) -> PlanNode {
-    let fetch = PlanNode::Fetch(Arc::new(fetch_step(supergraph, operation, node, index)));
+    let fetch = PlanNode::Fetch(Arc::new(fetch_step(
+        supergraph, operation, node, index, contexts,
+    )));
     if node.path.is_empty() {
         fetch
     } else {
@@ -169,10 +179,16 @@ fn fetch_step(
     operation: &Operation,
     node: &FetchNode,
     index: usize,
+    contexts: &[ContextVariable],
 ) -> FetchStep {
     let graph = supergraph.graph(node.graph);
     let mut variables = Vec::new();
     collect_variables(&node.body, &mut variables);
+    let contexts: Vec<ContextVariable> = contexts
+        .iter()
+        .filter(|context| variables.contains(&context.variable))
+        .cloned()
+        .collect();
     let definitions: Vec<String> = variables
         .iter()
         .filter_map(|name| operation.variables.iter().find(|v| v.name == *name))
@@ -208,6 +224,7 @@ fn fetch_step(
             operation: text,
             variables,
             requires: None,
+            contexts,
             selections: SelectionSet {
                 ty: supergraph
                     .root_type(kind)
@@ -238,6 +255,7 @@ fn fetch_step(
                 ty: any.clone(),
                 items: node.requires.clone(),
             }),
+            contexts,
             selections: SelectionSet {
                 ty: any,
                 items: node.body.clone(),

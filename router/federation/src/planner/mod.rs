@@ -1,7 +1,9 @@
-//! Query planning: from a validated operation to a [`QueryPlan`], in two stages:
+//! Query planning: from a validated operation to a [`QueryPlan`], in two stages (after
+//! [`add_contexts`] gave `@fromContext` arguments their variables and ancestors' selections):
 //! [`build_fetch_graph`] decides which subgraph resolves each field and where entity jumps
 //! are needed; [`build_query_plan`] arranges the fetches into sequence and parallel steps.
 
+mod add_contexts;
 mod build_fetch_graph;
 mod build_query_plan;
 
@@ -22,7 +24,12 @@ pub fn plan_with_labels(
     operation: &Operation,
     labels: Labels,
 ) -> Result<QueryPlan, PlanError> {
-    let mut graph = build_fetch_graph::FetchGraph::new(supergraph, labels);
+    let with_contexts = add_contexts::add_contexts(supergraph, operation)?;
+    let (operation, contexts) = match &with_contexts {
+        Some(with) => (&with.operation, with.variables.as_slice()),
+        None => (operation, &[][..]),
+    };
+    let mut graph = build_fetch_graph::FetchGraph::new(supergraph, labels).with_contexts(contexts);
     graph.plan_root(operation.kind, &operation.selection_set)?;
     if operation.kind == OperationType::Subscription {
         // One root field (validation saw to it), so at most one root fetch.
@@ -43,5 +50,6 @@ pub fn plan_with_labels(
         supergraph,
         operation,
         &graph.nodes,
+        contexts,
     ))
 }

@@ -161,9 +161,42 @@ impl<'a> Execution<'a> {
     }
 
     async fn fetch(&self, fetch: &FetchStep, path: &[PathElement]) {
+        if fetch.contexts.is_empty() {
+            return self.fetch_group(fetch, path, self.variables, None).await;
+        }
+        // `@fromContext` arguments: one request per distinct set of context values.
+        let groups = {
+            let state = self.lock();
+            super::contexts::groups(&state.sources, &state.data, path, &fetch.contexts)
+        };
+        let runs: Vec<(Map<String, serde_json::Value>, Vec<bool>)> = groups
+            .into_iter()
+            .map(|group| {
+                let mut variables = self.variables.clone();
+                variables.extend(group.variables);
+                (variables, group.members)
+            })
+            .collect();
+        join_all(
+            runs.iter().map(|(variables, members)| {
+                self.fetch_group(fetch, path, variables, Some(members))
+            }),
+        )
+        .await;
+    }
+
+    /// Runs `fetch` with `variables`; for an entity fetch, over the objects at `path` that
+    /// `members` (in walk order) takes, all when `None`.
+    async fn fetch_group(
+        &self,
+        fetch: &FetchStep,
+        path: &[PathElement],
+        variables: &Map<String, serde_json::Value>,
+        members: Option<&[bool]>,
+    ) {
         // The request body, written directly: {"query":…,"variables":{…}}.
         let mut body = Vec::with_capacity(fetch.operation.len() + 256);
-        let first = write_request_start(&mut body, fetch, self.variables);
+        let first = write_request_start(&mut body, fetch, variables);
         // For entity fetches: for each object at `path` (in walk order), the index of its
         // representation, or `None` when it is not one of the fetch's entities.
         let mut slots: Vec<Option<usize>> = Vec::new();
@@ -180,7 +213,15 @@ impl<'a> Execution<'a> {
             {
                 let state = self.lock();
                 let sources = &state.sources;
+                let mut position = 0;
                 visit(sources, &state.data, path, &mut |object| {
+                    let member = members
+                        .is_none_or(|members| members.get(position).copied().unwrap_or(false));
+                    position += 1;
+                    if !member {
+                        slots.push(None);
+                        return;
+                    }
                     let mark = body.len();
                     if !written.is_empty() {
                         body.push(b',');

@@ -4,6 +4,7 @@
 //! executor to read.
 
 use super::tls::Tls;
+use crate::websocket::keepalive::KeepAliveSettings;
 use axum::body::Bytes;
 use axum::http::{Request, StatusCode, Uri, header};
 use futures::FutureExt;
@@ -27,8 +28,10 @@ pub struct Subgraph {
     /// `url`, parsed once; `None` when it is not a valid `http://` or `https://` URL.
     pub uri: Option<Uri>,
     pub timeout: Duration,
-    /// Where its subscriptions are served (`ws://`, graphql-transport-ws).
+    /// Where its subscriptions are served (`ws://` or `wss://`, graphql-transport-ws).
     pub subscription_url: String,
+    /// How the router pings it on subscription sockets.
+    pub keep_alive: KeepAliveSettings,
 }
 
 impl Subgraph {
@@ -39,19 +42,30 @@ impl Subgraph {
         if uri.is_none() {
             tracing::error!(subgraph = %name, url = %url, "not a usable http(s):// URL; requests to this subgraph will fail");
         }
-        let subscription_url = url.replacen("http://", "ws://", 1);
+        let subscription_url = match url.split_once("://") {
+            Some(("https", rest)) => format!("wss://{rest}"),
+            Some(("http", rest)) => format!("ws://{rest}"),
+            _ => url.clone(),
+        };
         Self {
             name,
             url,
             uri,
             timeout,
             subscription_url,
+            keep_alive: KeepAliveSettings::OFF,
         }
     }
 
     /// The same subgraph with its subscriptions served at `url`.
     pub fn with_subscription_url(mut self, url: String) -> Self {
         self.subscription_url = url;
+        self
+    }
+
+    /// The same subgraph, pinged on its subscription sockets as `keep_alive` says.
+    pub fn with_keep_alive(mut self, keep_alive: KeepAliveSettings) -> Self {
+        self.keep_alive = keep_alive;
         self
     }
 }
@@ -69,6 +83,8 @@ pub enum FetchError {
     Invalid(String),
     #[error("subgraph `{0}` closed the subscription")]
     Closed(String),
+    #[error("subgraph `{0}` stopped answering pings on the subscription")]
+    NoPong(String),
 }
 
 /// A subgraph's answer as it came; cheap to clone (the body is shared).
@@ -122,6 +138,11 @@ pub struct SubgraphClient {
 }
 
 impl SubgraphClient {
+    /// The TLS setting of `https://` fetches, also used for `wss://` subscriptions.
+    pub fn tls(&self) -> &Tls {
+        &self.tls
+    }
+
     pub fn new(deduplicate: bool, tls: Arc<Tls>) -> Self {
         Self {
             in_flight: deduplicate.then(Default::default),

@@ -1,10 +1,15 @@
 //! Subscriptions to subgraphs: a WebSocket (`graphql-transport-ws`) to the subgraph's
-//! subscription URL per client subscription, `connection_init` carrying the client's
+//! subscription URL per client subscription (`ws://`, or `wss://` with the TLS setting of
+//! `https://` fetches: public roots and `tls.ca_file`), `connection_init` carrying the client's
 //! authorization, one `subscribe`. A task relays what the subgraph sends into a channel; when
 //! the receiving side is dropped (the client completed or left), the task sends `complete`
-//! and closes the socket, so the subgraph's stream ends too.
+//! and closes the socket, so the subgraph's stream ends too. The router answers the
+//! subgraph's `ping`s and pings it every `subscriptions.ping_interval_ms`; a subgraph that
+//! does not `pong` within `pong_timeout_ms` ends the subscription (a `SUBGRAPH_ERROR`).
 
 use super::fetch::{FetchError, Subgraph};
+use super::tls::Tls;
+use crate::websocket::keepalive::{Due, KeepAlive};
 use crate::websocket::protocol::{self, ServerMessage};
 use axum::body::Bytes;
 use axum::http::HeaderValue;
@@ -38,6 +43,7 @@ pub enum FromSubgraph {
 /// and the subscription is sent; events then come through the receiver.
 pub async fn subscribe(
     subgraph: &Subgraph,
+    tls: &Tls,
     authorization: Option<&HeaderValue>,
     body: &[u8],
 ) -> Result<mpsc::Receiver<FromSubgraph>, FetchError> {
@@ -56,8 +62,10 @@ pub async fn subscribe(
             axum::http::header::SEC_WEBSOCKET_PROTOCOL,
             HeaderValue::from_static(protocol::PROTOCOL),
         );
-        let (mut socket, _) = tokio_tungstenite::connect_async(request)
-            .await
+        let connector = tokio_tungstenite::Connector::Rustls(tls.config.clone());
+        let (mut socket, _) =
+            tokio_tungstenite::connect_async_tls_with_config(request, None, true, Some(connector))
+                .await
             .map_err(|err| {
                 tracing::warn!(subgraph = %subgraph.name, cause = %err, "cannot open a subscription to the subgraph");
                 unreachable()
@@ -86,7 +94,8 @@ pub async fn subscribe(
         .await
         .map_err(|_| FetchError::Timeout(subgraph.name.clone()))??;
     let (sender, receiver) = mpsc::channel(16);
-    tokio::spawn(relay(socket, sender, subgraph.name.clone()));
+    let keep_alive = KeepAlive::start(subgraph.keep_alive);
+    tokio::spawn(relay(socket, sender, subgraph.name.clone(), keep_alive));
     Ok(receiver)
 }
 
@@ -109,11 +118,28 @@ async fn receive(socket: &mut Socket) -> Option<ServerMessage> {
 }
 
 /// Passes the subgraph's messages on until it completes, fails or the receiver is dropped.
-async fn relay(mut socket: Socket, events: mpsc::Sender<FromSubgraph>, subgraph: String) {
+async fn relay(
+    mut socket: Socket,
+    events: mpsc::Sender<FromSubgraph>,
+    subgraph: String,
+    mut keep_alive: KeepAlive,
+) {
     let closed = || FetchError::Closed(subgraph.clone());
     loop {
         let message = tokio::select! {
             _ = events.closed() => break,
+            due = keep_alive.due() => {
+                if due == Due::TimedOut {
+                    tracing::warn!(subgraph = %subgraph, "a subgraph stopped answering pings; ending its subscription");
+                    let _ = events.send(FromSubgraph::Failed(FetchError::NoPong(subgraph.clone()))).await;
+                    break;
+                }
+                if send(&mut socket, protocol::ping()).await.is_err() {
+                    let _ = events.send(FromSubgraph::Failed(closed())).await;
+                    return;
+                }
+                continue;
+            }
             message = socket.next() => message,
         };
         let message = match message {
@@ -160,6 +186,7 @@ async fn relay(mut socket: Socket, events: mpsc::Sender<FromSubgraph>, subgraph:
                     return;
                 }
             }
+            Ok(ServerMessage::Pong) => keep_alive.pong(),
             Ok(_) => {}
             Err(_) => {
                 tracing::warn!(subgraph = %subgraph, "a subgraph sent a message outside the protocol");

@@ -6,6 +6,7 @@
 //! each event of a subscription completed by the rest of its plan) and [`fetch_stream`]
 //! (subgraph subscriptions over WebSocket).
 
+pub mod contexts;
 pub mod execute;
 pub mod fetch;
 pub mod fetch_stream;
@@ -89,6 +90,7 @@ impl Pipeline {
                     config.subgraph_timeout(&graph.name),
                 )
                 .with_subscription_url(config.subgraph_subscription_url(&graph.name, &graph.url))
+                .with_keep_alive(config.subscriptions.keep_alive())
             })
             .collect();
         Ok(Self {

@@ -100,7 +100,14 @@ impl Pipeline {
                             .iter()
                             .find(|(name, _)| *name == header::AUTHORIZATION)
                             .map(|(_, value)| value);
-                        match fetch_stream::subscribe(subgraph, authorization, &body).await {
+                        match fetch_stream::subscribe(
+                            subgraph,
+                            subscription.pipeline.client.tls(),
+                            authorization,
+                            &body,
+                        )
+                        .await
+                        {
                             Ok(events) => events,
                             Err(err) => {
                                 return Some((

@@ -4,8 +4,11 @@
 //! mutations answer one `next` and `complete`, subscriptions a `next` per event until they
 //! end (`complete`) or fail (`error`, or a `next` with a `SUBGRAPH_ERROR`). A client
 //! `complete`, or the connection ending, drops the operation, which ends its subgraph
-//! subscription. Everything runs in the connection's task.
+//! subscription. Once acknowledged, the router pings the client every
+//! `subscriptions.ping_interval_ms` and closes the connection (4408, `Pong timeout`) when a
+//! `pong` does not come within `pong_timeout_ms`. Everything runs in the connection's task.
 
+use super::keepalive::{Due, KeepAlive};
 use super::protocol::{self, ClientMessage, close};
 use crate::config::Subscriptions;
 use crate::pipeline::subscribe::{Event, Started};
@@ -62,9 +65,19 @@ pub async fn serve(
     let mut operations: SelectAll<Messages> = SelectAll::new();
     let init_deadline = tokio::time::sleep(settings.init_timeout());
     tokio::pin!(init_deadline);
+    let mut keep_alive = KeepAlive::off();
 
     loop {
         tokio::select! {
+            due = keep_alive.due() => {
+                let message = match due {
+                    Due::Ping => Message::Text(protocol::ping().into()),
+                    Due::TimedOut => close_message(close::PONG_TIMEOUT, "Pong timeout"),
+                };
+                if socket.send(message).await.is_err() || due == Due::TimedOut {
+                    return;
+                }
+            }
             _ = &mut init_deadline, if !initialised => {
                 let _ = socket
                     .send(close_message(close::INIT_TIMEOUT, "Connection initialisation timeout"))
@@ -112,10 +125,14 @@ pub async fn serve(
                         }
                         initialised = true;
                         headers = forwarded(payload.as_ref(), &client);
+                        keep_alive = KeepAlive::start(settings.keep_alive());
                         Some(protocol::connection_ack())
                     }
                     ClientMessage::Ping { payload } => Some(protocol::pong(payload.as_ref())),
-                    ClientMessage::Pong { .. } => None,
+                    ClientMessage::Pong { .. } => {
+                        keep_alive.pong();
+                        None
+                    }
                     ClientMessage::Complete { id } => {
                         if let Some(done) = running.remove(&id) {
                             done.abort.abort();

@@ -2,11 +2,13 @@
 //!
 //! - [`protocol`]: the protocol's messages and close codes, both directions.
 //! - [`connection`]: one client connection: init, operations, cancellation, limits.
+//! - [`keepalive`]: when to `ping` a peer and when its missing `pong` ends the connection.
 //!
 //! `GET /graphql` is one handler: a WebSocket upgrade goes to [`connection`]; any other GET
 //! goes to [`other_get`]: the GraphiQL page for browsers, a JSON error otherwise.
 
 pub mod connection;
+pub mod keepalive;
 pub mod protocol;
 
 use crate::config::Subscriptions;

@@ -18,6 +18,9 @@ pub mod close {
     pub const SUBPROTOCOL_NOT_ACCEPTABLE: u16 = 4406;
     /// No `connection_init` in time.
     pub const INIT_TIMEOUT: u16 = 4408;
+    /// The router's `ping` got no `pong` in time: the protocol's timeout code (HTTP 408's
+    /// counterpart), with the reason `Pong timeout`.
+    pub const PONG_TIMEOUT: u16 = 4408;
     /// `subscribe` with the id of an operation still running.
     pub const DUPLICATE_ID: u16 = 4409;
     /// A second `connection_init`.

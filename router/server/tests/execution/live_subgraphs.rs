@@ -324,6 +324,20 @@ where
     M: async_graphql::ObjectType + 'static,
     S: async_graphql::SubscriptionType + 'static,
 {
+    let (app, received) = app(schema);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/graphql"), received)
+}
+
+/// The app [`serve`] serves at `/graphql`.
+pub fn app<Q, M, S>(schema: Schema<Q, M, S>) -> (axum::Router, Arc<Received>)
+where
+    Q: async_graphql::ObjectType + 'static,
+    M: async_graphql::ObjectType + 'static,
+    S: async_graphql::SubscriptionType + 'static,
+{
     let received = Arc::new(Received::default());
     let app = axum::Router::new()
         .route(
@@ -367,8 +381,5 @@ where
             ),
         )
         .with_state((schema, received.clone()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{address}/graphql"), received)
+    (app, received)
 }

@@ -14,22 +14,22 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-type Socket =
+pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The router in front of the live fixture's subgraphs.
-struct LiveGateway {
+pub struct LiveGateway {
     gateway: Gateway,
     received: HashMap<&'static str, Arc<Received>>,
     live: Live,
 }
 
 impl LiveGateway {
-    async fn start() -> Self {
+    pub async fn start() -> Self {
         Self::start_with(|_| {}).await
     }
 
-    async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
+    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Self {
         let (reviews, live) = live_subgraphs::reviews();
         let mut received = HashMap::new();
         let mut subgraphs = Vec::new();
@@ -50,12 +50,12 @@ impl LiveGateway {
         }
     }
 
-    fn ws_url(&self) -> String {
+    pub fn ws_url(&self) -> String {
         self.gateway.url.replace("http://", "ws://")
     }
 
     /// A connection, acknowledged, with `authorization` in the `connection_init` payload.
-    async fn connect(&self, authorization: Option<&str>) -> Socket {
+    pub async fn connect(&self, authorization: Option<&str>) -> Socket {
         let mut socket = open(&self.ws_url()).await;
         let payload = match authorization {
             Some(value) => json!({ "Authorization": value }),
@@ -78,7 +78,7 @@ impl LiveGateway {
     }
 }
 
-async fn open(url: &str) -> Socket {
+pub async fn open(url: &str) -> Socket {
     let mut request = url.into_client_request().expect("a request");
     request.headers_mut().insert(
         "Sec-WebSocket-Protocol",
@@ -94,7 +94,7 @@ async fn open(url: &str) -> Socket {
     socket
 }
 
-async fn send(socket: &mut Socket, message: Value) {
+pub async fn send(socket: &mut Socket, message: Value) {
     socket
         .send(Message::Text(message.to_string().into()))
         .await
@@ -102,7 +102,7 @@ async fn send(socket: &mut Socket, message: Value) {
 }
 
 /// The next message; a close frame reads as `{"closed": code, "reason": …}`.
-async fn receive(socket: &mut Socket) -> Value {
+pub async fn receive(socket: &mut Socket) -> Value {
     loop {
         let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
             .await
@@ -122,7 +122,7 @@ async fn receive(socket: &mut Socket) -> Value {
     }
 }
 
-async fn subscribe(socket: &mut Socket, id: &str, query: &str) {
+pub async fn subscribe(socket: &mut Socket, id: &str, query: &str) {
     send(
         socket,
         json!({ "id": id, "type": "subscribe", "payload": { "query": query } }),

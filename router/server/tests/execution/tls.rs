@@ -1,5 +1,6 @@
-//! `https://` subgraphs: reached over TLS when their certificate chains to a public root or to
-//! the configured CA file; otherwise a clear subgraph error, and the router keeps serving.
+//! `https://` subgraphs (and `wss://` subscriptions to them): reached over TLS when their
+//! certificate chains to a public root or to the configured CA file; otherwise a clear
+//! subgraph error, and the router keeps serving.
 
 use crate::helpers::{Gateway, subgraph_app};
 use crate::subgraphs;
@@ -12,12 +13,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// A private CA (its PEM written to a file) and a certificate it signed for 127.0.0.1.
-struct Certificates {
-    ca_file: PathBuf,
-    server: rustls::ServerConfig,
+pub struct Certificates {
+    pub ca_file: PathBuf,
+    pub server: rustls::ServerConfig,
 }
 
-fn certificates(tag: &str) -> Certificates {
+pub fn certificates(tag: &str) -> Certificates {
     let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let ca_key = KeyPair::generate().expect("CA key");
@@ -48,7 +49,7 @@ fn certificates(tag: &str) -> Certificates {
 }
 
 /// Serves `app` over TLS on port 0; its `https://` URL.
-async fn serve_tls(app: axum::Router, config: rustls::ServerConfig) -> String {
+pub async fn serve_tls(app: axum::Router, config: rustls::ServerConfig) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -65,6 +66,7 @@ async fn serve_tls(app: axum::Router, config: rustls::ServerConfig) -> String {
                 let service = hyper_util::service::TowerToHyperService::new(app);
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .with_upgrades()
                     .await;
             });
         }
@@ -145,5 +147,72 @@ async fn a_missing_or_empty_ca_file_stops_the_router_from_starting() {
     assert!(
         error.to_string().contains("no usable certificate"),
         "{error}"
+    );
+}
+
+/// The live fixture with its reviews subgraph served over TLS (`https://`, so its
+/// subscriptions default to `wss://`), `trusted` or not by the router's CA file.
+async fn live_with_tls_reviews(trusted: bool) -> (crate::subscriptions::LiveGateway, String) {
+    let tag = if trusted {
+        "wss-trusted"
+    } else {
+        "wss-untrusted"
+    };
+    let certificates = certificates(tag);
+    let (schema, _live) = crate::live_subgraphs::reviews();
+    let (app, _received) = crate::live_subgraphs::app(schema);
+    let url = serve_tls(app, certificates.server).await;
+    let ca_file = certificates.ca_file.clone();
+    let reviews = url.clone();
+    let gateway = crate::subscriptions::LiveGateway::start_with(move |config| {
+        if trusted {
+            config.tls.ca_file = Some(ca_file);
+        }
+        if let Some(subgraph) = config.subgraphs.get_mut("reviews") {
+            subgraph.url = Some(reviews);
+        }
+    })
+    .await;
+    (gateway, url)
+}
+
+#[tokio::test]
+async fn a_wss_subgraph_signed_by_the_configured_ca_serves_subscriptions() {
+    use crate::subscriptions::{receive, subscribe};
+    let (live, url) = live_with_tls_reviews(true).await;
+    assert!(url.starts_with("https://"));
+    let mut socket = live.connect(None).await;
+    subscribe(&mut socket, "h", "subscription { heartbeat }").await;
+    for beat in [1, 2] {
+        assert_eq!(
+            receive(&mut socket).await,
+            json!({ "id": "h", "type": "next", "payload": { "data": { "heartbeat": beat } } })
+        );
+    }
+    assert_eq!(
+        receive(&mut socket).await,
+        json!({ "id": "h", "type": "complete" })
+    );
+}
+
+#[tokio::test]
+async fn a_wss_subgraph_with_an_unknown_issuer_is_a_subgraph_error_then_complete() {
+    use crate::subscriptions::{receive, subscribe};
+    let (live, _) = live_with_tls_reviews(false).await;
+    let mut socket = live.connect(None).await;
+    subscribe(&mut socket, "h", "subscription { heartbeat }").await;
+    assert_eq!(
+        receive(&mut socket).await,
+        json!({ "id": "h", "type": "next", "payload": {
+            "data": null,
+            "errors": [{
+                "message": "subgraph `reviews` could not be reached",
+                "extensions": { "code": "SUBGRAPH_ERROR", "serviceName": "reviews" },
+            }],
+        } })
+    );
+    assert_eq!(
+        receive(&mut socket).await,
+        json!({ "id": "h", "type": "complete" })
     );
 }
