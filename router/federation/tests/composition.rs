@@ -176,6 +176,22 @@ mod fixtures {
     }
 
     #[test]
+    fn context_subgraphs_compose_and_plan_like_the_context_fixture() {
+        let sdl = plans_like_fixture(
+            "context",
+            &["accounts", "pricing", "shop"],
+            "context",
+            &[
+                "{ customers { name orders { item price } } }",
+                "{ businesses { orders { price } } }",
+                "{ customers { orders { price } employer { orders { price } } } }",
+                "{ customers { employer { name } } orphanOrders { item } }",
+            ],
+        );
+        insta::assert_snapshot!("context", body(&sdl));
+    }
+
+    #[test]
     fn federation_1_subgraphs_compose_and_plan_like_the_fed1_fixture() {
         let sdl = plans_like_fixture(
             "fed1",
@@ -406,7 +422,7 @@ rule!(
     [
         r#"[PROVIDES_FIELDS_MISSING_EXTERNAL] subgraph "a": @provides(fields: "age") on field "Review.author" selects field "User.age", which is not marked @external"#,
         r#"[PROVIDES_ON_NON_OBJECT_FIELD] subgraph "a": @provides(fields: "x") on field "Review.body" of type "String": @provides needs a field of object, interface or union type"#,
-        r#"[EXTERNAL_UNUSED] subgraph "a": field "User.nick" is @external but no @key, @requires or @provides uses it"#,
+        r#"[EXTERNAL_UNUSED] subgraph "a": field "User.nick" is @external but no @key, @requires, @provides or context selection uses it"#,
         r#"[REQUIRES_FIELDS_MISSING_EXTERNAL] subgraph "b": @requires(fields: "weight height") on field "User.tax" selects field "User.height", which is not marked @external"#,
         r#"[REQUIRES_INVALID_FIELDS] subgraph "b": @requires(fields: "depth") on field "User.size" is invalid: field "User.depth" does not exist in the subgraph"#,
         r#"[EXTERNAL_MISSING_ON_BASE] field "User.nick" is marked @external in subgraph "a" but no subgraph defines it without @external"#,
@@ -605,6 +621,9 @@ mod security_directives {
 
 #[path = "composition/demand_control.rs"]
 mod demand_control;
+
+#[path = "composition/contexts.rs"]
+mod contexts;
 
 #[path = "composition/satisfiability.rs"]
 mod satisfiability;

@@ -2,8 +2,7 @@
 //! resolved by their local names, pass-through directives collected, root types renamed.
 
 use super::demand_control::{self, ListSize};
-use super::error::{Diagnostics, ErrorCode};
-use super::spec::{self, Fed, FedNames};
+use super::spec::{Fed, FedNames};
 use super::subgraph::{Applied, FieldDef, KeyDef, Kind, TypeDef, ValueDef};
 use apollo_compiler::ast::{self, Type};
 use apollo_compiler::schema::{ComponentOrigin, ExtendedType};
@@ -15,7 +14,6 @@ pub(crate) struct Reader<'a> {
     pub names: &'a FedNames,
     pub renamed_roots: &'a HashMap<Name, Name>,
     pub composed: HashSet<Name>,
-    pub subgraph: &'a str,
 }
 
 impl Reader<'_> {
@@ -36,8 +34,6 @@ impl Reader<'_> {
     fn applied<'d>(
         &self,
         directives: impl Iterator<Item = &'d Node<ast::Directive>>,
-        diags: &mut Diagnostics,
-        element: &dyn Fn() -> String,
     ) -> (Applied, Vec<(Fed, &'d Node<ast::Directive>)>) {
         let mut applied = Applied::default();
         let mut federation = Vec::new();
@@ -56,15 +52,6 @@ impl Reader<'_> {
                         .push(nested_strings(directive, "scopes"));
                 }
                 Some(Fed::Policy) => applied.policies.push(nested_strings(directive, "policies")),
-                Some(fed @ (Fed::Context | Fed::FromContext)) => diags.error(
-                    ErrorCode::UnsupportedFeature,
-                    format!(
-                        "subgraph \"{}\": @{} on {} is not supported by this composition",
-                        self.subgraph,
-                        spec::supergraph_name(fed),
-                        element()
-                    ),
-                ),
                 Some(Fed::Cost) => {
                     applied.cost = applied.cost.max(demand_control::read_weight(directive))
                 }
@@ -82,12 +69,8 @@ impl Reader<'_> {
         (applied, federation)
     }
 
-    pub fn read_type(&self, ty: &ExtendedType, diags: &mut Diagnostics) -> TypeDef {
-        let type_name = self.rename(ty.name());
-        let (applied, federation) =
-            self.applied(ty.directives().iter().map(|c| &c.node), diags, &|| {
-                format!("type \"{type_name}\"")
-            });
+    pub fn read_type(&self, ty: &ExtendedType) -> TypeDef {
+        let (applied, federation) = self.applied(ty.directives().iter().map(|c| &c.node));
         let mut def = TypeDef {
             kind: Kind::Scalar,
             description: ty.description().map(|d| d.to_string()),
@@ -99,6 +82,7 @@ impl Reader<'_> {
             members: Vec::new(),
             values: IndexMap::new(),
             specified_by: None,
+            contexts: Vec::new(),
             applied,
         };
         let mut external_type = false;
@@ -111,6 +95,7 @@ impl Reader<'_> {
                 Fed::InterfaceObject => def.interface_object = true,
                 Fed::Extends => def.extension = true,
                 Fed::External => external_type = true,
+                Fed::Context => def.contexts.extend(string_argument(directive, "name")),
                 _ => {}
             }
         }
@@ -140,7 +125,7 @@ impl Reader<'_> {
                     if name == "_service" {
                         continue;
                     }
-                    let mut read = self.read_field(&type_name, field, diags);
+                    let mut read = self.read_field(field);
                     read.shareable |= field_shareable(&field.origin);
                     read.external |= external_type;
                     def.fields.insert(name.clone(), read);
@@ -154,8 +139,7 @@ impl Reader<'_> {
                     .map(|i| i.name.clone())
                     .collect();
                 for (name, field) in &interface.fields {
-                    def.fields
-                        .insert(name.clone(), self.read_field(&type_name, field, diags));
+                    def.fields.insert(name.clone(), self.read_field(field));
                 }
             }
             ExtendedType::Union(union) => {
@@ -165,9 +149,7 @@ impl Reader<'_> {
             ExtendedType::Enum(enumeration) => {
                 def.kind = Kind::Enum;
                 for (name, value) in &enumeration.values {
-                    let (applied, _) = self.applied(value.directives.iter(), diags, &|| {
-                        format!("{type_name}.{name}")
-                    });
+                    let (applied, _) = self.applied(value.directives.iter());
                     def.values.insert(
                         name.clone(),
                         ValueDef {
@@ -180,27 +162,16 @@ impl Reader<'_> {
             ExtendedType::InputObject(input) => {
                 def.kind = Kind::InputObject;
                 for (name, field) in &input.fields {
-                    let coordinate = format!("{type_name}.{name}");
-                    def.fields.insert(
-                        name.clone(),
-                        self.read_input_value(field, &coordinate, diags),
-                    );
+                    def.fields
+                        .insert(name.clone(), self.read_input_value(field));
                 }
             }
         }
         def
     }
 
-    fn read_field(
-        &self,
-        type_name: &Name,
-        field: &ast::FieldDefinition,
-        diags: &mut Diagnostics,
-    ) -> FieldDef {
-        let coordinate = format!("{type_name}.{}", field.name);
-        let (applied, federation) = self.applied(field.directives.iter(), diags, &|| {
-            format!("field \"{coordinate}\"")
-        });
+    fn read_field(&self, field: &ast::FieldDefinition) -> FieldDef {
+        let (applied, federation) = self.applied(field.directives.iter());
         let mut def = FieldDef {
             description: field.description.as_ref().map(|d| d.to_string()),
             ty: self.rename_type(&field.ty),
@@ -211,6 +182,7 @@ impl Reader<'_> {
             requires: None,
             provides: None,
             override_from: None,
+            from_context: None,
             applied,
         };
         for (fed, directive) in federation {
@@ -228,24 +200,18 @@ impl Reader<'_> {
             }
         }
         for argument in &field.arguments {
-            let coordinate = format!("{coordinate}({}:)", argument.name);
-            def.arguments.insert(
-                argument.name.clone(),
-                self.read_input_value(argument, &coordinate, diags),
-            );
+            def.arguments
+                .insert(argument.name.clone(), self.read_input_value(argument));
         }
         def
     }
 
-    fn read_input_value(
-        &self,
-        value: &ast::InputValueDefinition,
-        coordinate: &str,
-        diags: &mut Diagnostics,
-    ) -> FieldDef {
-        let (applied, _) = self.applied(value.directives.iter(), diags, &|| {
-            format!("\"{coordinate}\"")
-        });
+    fn read_input_value(&self, value: &ast::InputValueDefinition) -> FieldDef {
+        let (applied, federation) = self.applied(value.directives.iter());
+        let from_context = federation
+            .iter()
+            .find(|(fed, _)| *fed == Fed::FromContext)
+            .map(|(_, directive)| string_argument(directive, "field").unwrap_or_default());
         FieldDef {
             description: value.description.as_ref().map(|d| d.to_string()),
             ty: self.rename_type(&value.ty),
@@ -256,6 +222,7 @@ impl Reader<'_> {
             requires: None,
             provides: None,
             override_from: None,
+            from_context,
             applied,
         }
     }

@@ -99,6 +99,23 @@ pub enum ErrorCode {
     NoQueries,
     /// A field that no subgraph can resolve along any path from a root.
     SatisfiabilityError,
+    /// `@context(name:)` is not a letter followed by letters and digits.
+    ContextNameInvalid,
+    /// `@context(name:)` contains `_` (the supergraph joins names with `__`).
+    ContextNameContainsUnderscore,
+    /// `@fromContext` uses a context no type of its subgraph sets.
+    ContextNotSet,
+    /// `@fromContext(field:)` does not start with `$` and a context name.
+    NoContextReferenced,
+    /// `@fromContext(field:)` names a context but selects nothing from it.
+    NoSelectionForContext,
+    /// A field with an argument from a context, of a type without a resolvable `@key`.
+    ContextNoResolvableKey,
+    /// A context selection that does not select exactly one field of a type setting the
+    /// context, of a type the argument accepts.
+    ContextSelectionInvalid,
+    /// An argument taken from a context in one subgraph is a client argument in another.
+    ContextualArgumentNotContextualInAllSubgraphs,
     /// A federation feature composition does not support yet.
     UnsupportedFeature,
     /// The composed supergraph failed to load (a bug in composition; please report).
@@ -158,6 +175,16 @@ impl ErrorCode {
             ImplementedByInaccessible => "IMPLEMENTED_BY_INACCESSIBLE",
             NoQueries => "NO_QUERIES",
             SatisfiabilityError => "SATISFIABILITY_ERROR",
+            ContextNameInvalid => "CONTEXT_NAME_INVALID",
+            ContextNameContainsUnderscore => "CONTEXT_NAME_CONTAINS_UNDERSCORE",
+            ContextNotSet => "CONTEXT_NOT_SET",
+            NoContextReferenced => "NO_CONTEXT_REFERENCED",
+            NoSelectionForContext => "NO_SELECTION_FOR_CONTEXT",
+            ContextNoResolvableKey => "CONTEXT_NO_RESOLVABLE_KEY",
+            ContextSelectionInvalid => "CONTEXT_SELECTION_INVALID",
+            ContextualArgumentNotContextualInAllSubgraphs => {
+                "CONTEXTUAL_ARGUMENT_NOT_CONTEXTUAL_IN_ALL_SUBGRAPHS"
+            }
             UnsupportedFeature => "UNSUPPORTED_FEATURE",
             InvalidSupergraph => "INVALID_SUPERGRAPH",
         }

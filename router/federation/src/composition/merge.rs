@@ -4,6 +4,7 @@
 //! values and input fields in `merge_inputs`.
 
 use super::applied::merge_applied;
+use super::contexts::{ContextArgument, qualified};
 use super::error::{Diagnostics, ErrorCode, subgraph_list};
 use super::implementations;
 use super::merge_fields;
@@ -44,6 +45,8 @@ pub(crate) struct JoinField {
     pub override_from: Option<String>,
     pub override_label: Option<String>,
     pub used_overridden: bool,
+    /// Arguments this subgraph takes from contexts.
+    pub context_arguments: Vec<ContextArgument>,
 }
 
 /// Where a supergraph field is resolved.
@@ -83,6 +86,8 @@ pub(crate) struct MergedType {
     pub members: Vec<(Name, Vec<GraphId>)>,
     pub values: IndexMap<Name, MergedValue>,
     pub specified_by: Option<String>,
+    /// The contexts the type sets, qualified with their subgraph's name.
+    pub contexts: Vec<String>,
     pub applied: Applied,
 }
 
@@ -132,6 +137,10 @@ pub(crate) fn merge(subgraphs: &[Subgraph], diags: &mut Diagnostics) -> Merged {
             members: Vec::new(),
             values: IndexMap::new(),
             specified_by: sources.iter().find_map(|(_, t)| t.specified_by.clone()),
+            contexts: sources
+                .iter()
+                .flat_map(|(g, t)| t.contexts.iter().map(|c| qualified(&subgraphs[*g], c)))
+                .collect(),
             applied: merge_applied(sources.iter().map(|(_, t)| &t.applied)),
         };
         match kind {

@@ -4,6 +4,7 @@
 //! each field needs.
 
 use super::applied::merge_applied;
+use super::contexts;
 use super::error::{Diagnostics, ErrorCode, quoted_list};
 use super::field_set;
 use super::merge::{
@@ -164,15 +165,21 @@ impl FieldContext<'_> {
             .iter()
             .map(|(g, f, _)| (*g, &f.arguments))
             .collect();
+        let client_arguments =
+            contexts::client_arguments(self.coordinate, &argument_sources, self.subgraphs, diags);
+        let argument_sources: Vec<_> = client_arguments.iter().map(|(g, a)| (*g, a)).collect();
         let arguments = merge_arguments(self.coordinate, &argument_sources, self.subgraphs, diags);
 
         let types_differ = sources.iter().any(|(_, f, _)| f.ty != ty);
         let needs_join = types_differ
             || !overridden.is_empty()
             || sources.len() != type_graphs
-            || sources
-                .iter()
-                .any(|(_, f, _)| f.external || f.requires.is_some() || f.provides.is_some());
+            || sources.iter().any(|(_, f, _)| {
+                f.external
+                    || f.requires.is_some()
+                    || f.provides.is_some()
+                    || f.arguments.values().any(|a| a.from_context.is_some())
+            });
         let join = if needs_join {
             let mut joins = Vec::new();
             for (graph, field, _) in sources {
@@ -199,6 +206,7 @@ impl FieldContext<'_> {
                         .map(|(from, _)| from.clone()),
                     override_label: taking_over.and_then(|o| o.label.clone()),
                     used_overridden: out.is_some_and(|o| o.used),
+                    context_arguments: contexts::join_arguments(&self.subgraphs[*graph], field),
                 });
             }
             JoinFields::Graphs(joins)

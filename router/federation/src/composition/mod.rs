@@ -7,7 +7,8 @@
 //! - `subgraph`: one subgraph's SDL read into types and fields with their federation facts;
 //!   `definitions` reads its type definitions.
 //! - `field_set`: `@key`/`@requires`/`@provides` field sets, parsed and checked.
-//! - `validate`: rules each subgraph must satisfy on its own.
+//! - `validate`: rules each subgraph must satisfy on its own; `contexts`: `@context` and
+//!   `@fromContext` checked, and recorded as the supergraph's `contextArguments`.
 //! - `merge`, `merge_fields`, `merge_inputs`: types, fields, arguments, inputs and enums
 //!   merged across subgraphs, with the join directives that record where each lives;
 //!   `applied`: the directives that pass into the supergraph, merged.
@@ -18,6 +19,7 @@
 //! - `print`: the supergraph SDL.
 
 mod applied;
+mod contexts;
 mod definitions;
 mod demand_control;
 pub mod error;

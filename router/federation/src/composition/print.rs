@@ -2,6 +2,7 @@
 //! schema's `@link`s, the link and join definitions, the `join__Graph` enum, then every
 //! type (sorted by name) with its join directives, one per line.
 
+use super::contexts;
 use super::merge::{JoinField, JoinFields, JoinType, Merged, MergedField, MergedType};
 use super::spec::Fed;
 use super::subgraph::{Applied, Kind};
@@ -88,6 +89,9 @@ fn used_specs(merged: &Merged) -> Vec<Fed> {
         all.extend(ty.values.values().map(|v| &v.applied));
     }
     let mut used = Vec::new();
+    if merged.types.values().any(|ty| !ty.contexts.is_empty()) {
+        used.push(Fed::Context);
+    }
     let mut mark = |fed: Fed, is_used: bool| {
         if is_used && !used.contains(&fed) {
             used.push(fed);
@@ -145,6 +149,9 @@ fn print_type(out: &mut String, merged: &Merged, name: &str, ty: &MergedType) {
                 quote(member)
             );
         }
+    }
+    for context in &ty.contexts {
+        let _ = writeln!(out, "  @context(name: {})", quote(context));
     }
     for directive in applied(&ty.applied) {
         let _ = writeln!(out, "  {directive}");
@@ -276,6 +283,13 @@ fn join_field(merged: &Merged, join: &JoinField) -> String {
     }
     if let Some(label) = &join.override_label {
         let _ = write!(text, ", overrideLabel: {}", quote(label));
+    }
+    if !join.context_arguments.is_empty() {
+        let _ = write!(
+            text,
+            ", contextArguments: {}",
+            contexts::print_arguments(&join.context_arguments)
+        );
     }
     text.push(')');
     text

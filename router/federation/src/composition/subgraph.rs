@@ -73,6 +73,8 @@ pub(crate) struct FieldDef {
     pub provides: Option<String>,
     /// `@override(from:, label:)`.
     pub override_from: Option<(String, Option<String>)>,
+    /// `@fromContext(field:)` of an argument: `$context { selection }`.
+    pub from_context: Option<String>,
     pub applied: Applied,
 }
 
@@ -95,6 +97,8 @@ pub(crate) struct TypeDef {
     pub members: Vec<Name>,
     pub values: IndexMap<Name, ValueDef>,
     pub specified_by: Option<String>,
+    /// The contexts the type sets (`@context(name:)`), by the subgraph's names.
+    pub contexts: Vec<String>,
     pub applied: Applied,
 }
 
@@ -253,14 +257,13 @@ pub(crate) fn read(name: &str, url: &str, sdl: &str, diags: &mut Diagnostics) ->
         names: &names,
         renamed_roots: &renamed_roots,
         composed: composed.iter().map(|c| c.name.clone()).collect(),
-        subgraph: name,
     };
     let mut types = IndexMap::new();
     for (type_name, ty) in &schema.types {
         if ty.is_built_in() || spec::is_machinery_type(type_name) {
             continue;
         }
-        let mut def = reader.read_type(ty, diags);
+        let mut def = reader.read_type(ty);
         def.extension |= !defined.contains(type_name);
         let normalized = renamed_roots.get(type_name).unwrap_or(type_name).clone();
         types.insert(normalized, def);

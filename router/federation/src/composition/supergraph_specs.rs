@@ -71,6 +71,11 @@ pub(crate) const LINKED_SPECS: &[LinkedSpec] = &[
         definitions: "directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n",
     },
     LinkedSpec {
+        fed: Fed::Context,
+        link: "@link(url: \"https://specs.apollo.dev/context/v0.1\", for: SECURITY)",
+        definitions: "directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION\n\ndirective @context__fromContext(field: String) on ARGUMENT_DEFINITION\n",
+    },
+    LinkedSpec {
         fed: Fed::Cost,
         link: demand_control::LINK,
         definitions: demand_control::DEFINITIONS,

@@ -3,6 +3,7 @@
 //! `@interfaceObject` used where they can be. Also reads Federation 1 subgraphs the way
 //! Federation 2 does: `@external` on a key field of an extended type is dropped.
 
+use super::contexts;
 use super::error::{Diagnostics, ErrorCode};
 use super::field_set::{self, Selected};
 use super::subgraph::{Kind, Subgraph};
@@ -161,6 +162,7 @@ pub(crate) fn validate(subgraph: &Subgraph, diags: &mut Diagnostics) {
             }
         }
     }
+    contexts::check(subgraph, &mut used_externals, diags);
     if subgraph.fed2 {
         check_unused_externals(subgraph, &used_externals, diags);
     }
@@ -221,7 +223,7 @@ fn check_unused_externals(
                 diags.error(
                     ErrorCode::ExternalUnused,
                     format!(
-                        "subgraph \"{}\": field \"{type_name}.{field_name}\" is @external but no @key, @requires or @provides uses it",
+                        "subgraph \"{}\": field \"{type_name}.{field_name}\" is @external but no @key, @requires, @provides or context selection uses it",
                         subgraph.name
                     ),
                 );

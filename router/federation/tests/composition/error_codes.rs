@@ -51,12 +51,12 @@ fn root_mutation_and_subscription_used() {
 #[test]
 fn unsupported_feature() {
     let sdl = r#"extend schema @link(url: "https://specs.apollo.dev/federation/v2.8", import: ["@key", "@context", "@fromContext"])
-type Query { t: T } type T @key(fields: "id") @context(name: "ctx") { id: ID! u: U } type U @key(fields: "id") { id: ID! v(x: String @fromContext(field: "$ctx { id }")): Int }"#;
+type Query { t: T } type T @key(fields: "id") @context(name: "ctx") { id: ID! u: I } interface I { v(x: ID! @fromContext(field: "$ctx { id }")): Int }
+type U implements I @key(fields: "id") { id: ID! v(x: ID! @fromContext(field: "$ctx { id }")): Int }"#;
     assert_eq!(
         errors_of(&[("a", sdl.to_owned())]),
         [
-            r#"[UNSUPPORTED_FEATURE] subgraph "a": @context on type "T" is not supported by this composition"#,
-            r#"[UNSUPPORTED_FEATURE] subgraph "a": @fromContext on "U.v(x:)" is not supported by this composition"#,
+            r#"[UNSUPPORTED_FEATURE] subgraph "a": @fromContext(field: "$ctx { id }") on argument "I.v(x:)": @fromContext is only supported on fields of object types"#,
         ]
     );
 }
@@ -216,7 +216,7 @@ fn override_provides_and_requires_misused() {
             r#"[OVERRIDE_ON_INTERFACE] subgraph "a": @override(from: "b") on interface field "Node.name": @override is not supported on interfaces"#,
             r#"[PROVIDES_UNSUPPORTED_ON_INTERFACE] subgraph "a": @provides(fields: "id") on interface field "Node.p": @provides is not supported on interfaces"#,
             r#"[REQUIRES_UNSUPPORTED_ON_INTERFACE] subgraph "a": @requires(fields: "id") on interface field "Node.tax": @requires is not supported on interfaces"#,
-            r#"[EXTERNAL_UNUSED] subgraph "a": field "P.name" is @external but no @key, @requires or @provides uses it"#,
+            r#"[EXTERNAL_UNUSED] subgraph "a": field "P.name" is @external but no @key, @requires, @provides or context selection uses it"#,
         ]
     );
 }
