@@ -1,7 +1,8 @@
 //! Runs a query plan: fetches in sequence or in parallel as the plan says, each entity fetch
 //! sending every representation of its step in one `_entities` request (duplicates sent
-//! once), answers merged into the response at their paths, subgraph errors passed on with
-//! paths into the client's response and the subgraph's name.
+//! once; one aliased `_entities` per group of `@fromContext` values, still one request),
+//! answers merged into the response at their paths, subgraph errors passed on with paths
+//! into the client's response and the subgraph's name.
 
 use super::contexts::Batch;
 use super::fetch::{Answer, FetchError, Subgraph, SubgraphClient};
@@ -177,6 +178,7 @@ impl<'a> Execution<'a> {
                 self.fetch_group(fetch, path, self.variables, Some(&batch))
                     .await;
             }
+            // One group (a root fetch never has context variables, so has no batch).
             _ => {
                 let values = groups.values.pop().unwrap_or_default();
                 let variables =
