@@ -3,6 +3,7 @@
 //! fetch (the subscription sent to the one subgraph resolving its root field) and the rest,
 //! run for each event. Plans print in a readable text form.
 
+use crate::context_batch::ContextBatch;
 use crate::operation::{SelectionSet, keyword, write_selections};
 use crate::supergraph::GraphId;
 use apollo_compiler::Name;
@@ -66,6 +67,9 @@ pub struct FetchStep {
     pub selections: SelectionSet,
     /// Variables whose value each entity takes from its nearest ancestor (`@fromContext`).
     pub contexts: Vec<ContextVariable>,
+    /// For an entity fetch with `contexts`: its operation for several groups of entities
+    /// whose context values differ, one aliased `_entities` each.
+    pub batch: Option<ContextBatch>,
 }
 
 /// A variable of an entity fetch whose value comes from a context: for each entity, the

@@ -13,8 +13,9 @@ use crate::supergraph::{GraphId, Supergraph};
 use apollo_compiler::ast::{self, DirectiveList};
 use apollo_compiler::{Name, Node};
 
-/// Response keys of context selections start with this (`__context_0`).
-pub(crate) const KEY_PREFIX: &str = "__context_";
+/// Response keys of context selections start with this (`__context_0`), followed by as many
+/// `_` as it takes for no alias of the client's operation to start with it.
+const KEY_PREFIX: &str = "__context_";
 
 /// The operation with context selections and arguments added, and its context variables.
 pub(crate) struct WithContexts {
@@ -27,10 +28,15 @@ pub(crate) fn add_contexts(
     supergraph: &Supergraph,
     operation: &Operation,
 ) -> Result<Option<WithContexts>, PlanError> {
+    let mut key_prefix = KEY_PREFIX.to_owned();
+    while has_alias_starting(&operation.selection_set.items, &key_prefix) {
+        key_prefix.push('_');
+    }
     let mut rewriter = Rewriter {
         supergraph,
         operation: operation.clone(),
         variables: Vec::new(),
+        key_prefix,
     };
     let mut selection_set = std::mem::replace(
         &mut rewriter.operation.selection_set,
@@ -53,6 +59,7 @@ struct Rewriter<'a> {
     supergraph: &'a Supergraph,
     operation: Operation,
     variables: Vec<ContextVariable>,
+    key_prefix: String,
 }
 
 /// A selection to add to the enclosing object at a level (0: the root).
@@ -156,7 +163,7 @@ impl Rewriter<'_> {
             };
             let number = self.variables.len();
             let variable = self.fresh_variable(number);
-            let key = Name::new_unchecked(&format!("{KEY_PREFIX}{number}"));
+            let key = Name::new_unchecked(&format!("{}{number}", self.key_prefix));
             for setter in matching {
                 let selected = self
                     .supergraph
@@ -235,4 +242,21 @@ fn single_field(items: Vec<Selection>, ty: &Name) -> Option<Field> {
         }
     }
     (fields.len() == 1).then(|| fields.remove(0))
+}
+
+/// Whether a field of `items` (at any depth) has an alias starting with `prefix`.
+fn has_alias_starting(items: &[Selection], prefix: &str) -> bool {
+    items.iter().any(|item| match item {
+        Selection::Field(field) => {
+            field
+                .alias
+                .as_ref()
+                .is_some_and(|alias| alias.starts_with(prefix))
+                || field
+                    .selection_set
+                    .as_ref()
+                    .is_some_and(|set| has_alias_starting(&set.items, prefix))
+        }
+        Selection::Fragment(fragment) => has_alias_starting(&fragment.selection_set.items, prefix),
+    })
 }

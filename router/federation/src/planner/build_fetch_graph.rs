@@ -4,7 +4,6 @@
 //! subgraph at the same response path resolves the field through `_entities`. The result is a
 //! graph of fetches with their dependencies.
 
-use super::add_contexts::KEY_PREFIX;
 use crate::error::PlanError;
 use crate::operation::{Field, Fragment, Selection, SelectionSet, merge_selection};
 use crate::plan::{ContextVariable, PathElement, ResponsePath, path_to_string};
@@ -441,7 +440,7 @@ impl<'a> FetchGraph<'a> {
         if let Some(key) = field
             .alias
             .as_ref()
-            .filter(|alias| alias.starts_with(KEY_PREFIX))
+            .filter(|alias| self.contexts.iter().any(|context| context.key == **alias))
         {
             // A context selection: remember which fetches give it.
             let mark = self.touched.len();

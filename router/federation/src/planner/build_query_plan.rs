@@ -6,11 +6,12 @@
 //! way, without it.
 
 use super::build_fetch_graph::{FetchNode, NodeId};
+use crate::context_batch::ContextBatch;
 use crate::operation::{Operation, SelectionSet, collect_variables, keyword, write_selections};
 use crate::plan::{ContextVariable, FetchStep, PlanNode, QueryPlan};
 use crate::supergraph::Supergraph;
 use apollo_compiler::Name;
-use apollo_compiler::ast::OperationType;
+use apollo_compiler::ast::{self, OperationType};
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -189,11 +190,12 @@ fn fetch_step(
         .filter(|context| variables.contains(&context.variable))
         .cloned()
         .collect();
-    let definitions: Vec<String> = variables
+    let defined: Vec<&ast::VariableDefinition> = variables
         .iter()
         .filter_map(|name| operation.variables.iter().find(|v| v.name == *name))
-        .map(|definition| definition.to_string())
+        .map(|definition| definition.as_ref())
         .collect();
+    let definitions: Vec<String> = defined.iter().map(ToString::to_string).collect();
     let kind = node.root.unwrap_or(OperationType::Query);
     let name = operation
         .name
@@ -210,6 +212,7 @@ fn fetch_step(
 
     let mut text = String::new();
     let _ = write!(text, "{}{name}", keyword(kind));
+    let head = format!("{text}(");
     if node.root.is_some() {
         if !definitions.is_empty() {
             let _ = write!(text, "({})", definitions.join(", "));
@@ -225,6 +228,7 @@ fn fetch_step(
             variables,
             requires: None,
             contexts,
+            batch: None,
             selections: SelectionSet {
                 ty: supergraph
                     .root_type(kind)
@@ -244,6 +248,8 @@ fn fetch_step(
         write_selections(&mut text, &node.body);
         text.push_str(" }");
         let any = Name::new_unchecked("_Entity");
+        let batch = (!contexts.is_empty())
+            .then(|| ContextBatch::new(&head, &node.body, &variables, &defined, &contexts));
         FetchStep {
             graph: node.graph,
             service: graph.name.clone(),
@@ -256,6 +262,7 @@ fn fetch_step(
                 items: node.requires.clone(),
             }),
             contexts,
+            batch,
             selections: SelectionSet {
                 ty: any,
                 items: node.body.clone(),

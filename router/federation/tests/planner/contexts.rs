@@ -89,3 +89,43 @@ fn a_field_with_no_ancestor_setting_its_context_is_refused() {
          `pricing__locale`, which no enclosing object sets"
     );
 }
+
+fn pricing_fetch(query: &str) -> federation::plan::FetchStep {
+    let document = ExecutableDocument::parse_and_validate(&context().api, query, "query.graphql")
+        .expect("valid");
+    let operation = Operation::from_document(&document, None).expect("one operation");
+    let plan = federation::planner::plan(context(), &operation).expect("plannable");
+    let root = plan.root.as_ref().expect("fetches");
+    root.fetches()
+        .into_iter()
+        .find(|fetch| fetch.service == "pricing")
+        .cloned()
+        .expect("a pricing fetch")
+}
+
+#[test]
+fn a_client_alias_never_takes_the_internal_key() {
+    let pricing = pricing_fetch("{ customers { __context_0: name orders { price } } }");
+    assert_eq!(pricing.contexts[0].key.as_str(), "__context__0");
+    let pricing =
+        pricing_fetch("{ customers { __context_0: name __context__x: id orders { price } } }");
+    assert_eq!(pricing.contexts[0].key.as_str(), "__context___0");
+}
+
+#[test]
+fn a_context_fetch_is_written_for_any_number_of_groups() {
+    let pricing = pricing_fetch("query Q { customers { orders { price } } }");
+    let batch = pricing.batch.as_ref().expect("a context fetch has a batch");
+    let mut text = Vec::new();
+    batch.write_json(2, &mut text);
+    let text: String = serde_json::from_slice(&text).expect("a JSON string");
+    assert_eq!(
+        text,
+        "query Q__pricing__1($e0: [_Any!]!, $e0_0: String!, $e1: [_Any!]!, $e1_0: String!) { \
+         e0: _entities(representations: $e0) {... on Order {price(currency: $e0_0)}} \
+         e1: _entities(representations: $e1) {... on Order {price(currency: $e1_0)}} }"
+    );
+    assert_eq!(batch.group_of("e1"), Some(1));
+    assert_eq!(batch.group_of("_entities"), None);
+    assert_eq!(batch.group_of("e"), None);
+}

@@ -1,12 +1,15 @@
 //! Runs a query plan: fetches in sequence or in parallel as the plan says, each entity fetch
 //! sending every representation of its step in one `_entities` request (duplicates sent
-//! once), answers merged into the response at their paths, subgraph errors passed on with
-//! paths into the client's response and the subgraph's name.
+//! once; one aliased `_entities` per group of `@fromContext` values, still one request),
+//! answers merged into the response at their paths, subgraph errors passed on with paths
+//! into the client's response and the subgraph's name.
 
+use super::contexts::Batch;
 use super::fetch::{Answer, FetchError, Subgraph, SubgraphClient};
 use axum::body::Bytes;
 use axum::http::{HeaderName, HeaderValue};
 use federation::Supergraph;
+use federation::context_batch::ContextBatch;
 use federation::json::{self, Object, SourceId, Sources, Value};
 use federation::operation::Selection;
 use federation::plan::{FetchStep, PathElement, PlanNode, QueryPlan};
@@ -164,43 +167,61 @@ impl<'a> Execution<'a> {
         if fetch.contexts.is_empty() {
             return self.fetch_group(fetch, path, self.variables, None).await;
         }
-        // `@fromContext` arguments: one request per distinct set of context values.
-        let groups = {
+        // `@fromContext` arguments: one request, whatever the number of distinct values.
+        let mut groups = {
             let state = self.lock();
             super::contexts::groups(&state.sources, &state.data, path, &fetch.contexts)
         };
-        let runs: Vec<(Map<String, serde_json::Value>, Vec<bool>)> = groups
-            .into_iter()
-            .map(|group| {
-                let mut variables = self.variables.clone();
-                variables.extend(group.variables);
-                (variables, group.members)
-            })
-            .collect();
-        join_all(
-            runs.iter().map(|(variables, members)| {
-                self.fetch_group(fetch, path, variables, Some(members))
-            }),
-        )
-        .await;
+        match (&fetch.batch, groups.values.len()) {
+            (Some(template), 2..) => {
+                let batch = Batch { template, groups };
+                self.fetch_group(fetch, path, self.variables, Some(&batch))
+                    .await;
+            }
+            // One group (a root fetch never has context variables, so has no batch).
+            _ => {
+                let values = groups.values.pop().unwrap_or_default();
+                let variables =
+                    super::contexts::one_group_variables(self.variables, &fetch.contexts, values);
+                self.fetch_group(fetch, path, &variables, None).await;
+            }
+        }
     }
 
-    /// Runs `fetch` with `variables`; for an entity fetch, over the objects at `path` that
-    /// `members` (in walk order) takes, all when `None`.
+    /// Runs `fetch` with `variables`; for an entity fetch, over the objects at `path`, in
+    /// one `_entities` or, with `batch`, in one per group of context values.
     async fn fetch_group(
         &self,
         fetch: &FetchStep,
         path: &[PathElement],
         variables: &Map<String, serde_json::Value>,
-        members: Option<&[bool]>,
+        batch: Option<&Batch<'_>>,
     ) {
         // The request body, written directly: {"query":…,"variables":{…}}.
         let mut body = Vec::with_capacity(fetch.operation.len() + 256);
-        let first = write_request_start(&mut body, fetch, variables);
         // For entity fetches: for each object at `path` (in walk order), the index of its
         // representation, or `None` when it is not one of the fetch's entities.
         let mut slots: Vec<Option<usize>> = Vec::new();
-        if let Some(requires) = &fetch.requires {
+        // With `batch`: each group's range of representation indexes.
+        let mut ranges: Vec<Range<usize>> = Vec::new();
+        if let (Some(batch), Some(requires)) = (batch, &fetch.requires) {
+            batch.write_request_start(&mut body, fetch, variables);
+            let state = self.lock();
+            let sources = &state.sources;
+            (slots, ranges) = batch.write_representations(
+                sources,
+                &state.data,
+                path,
+                &mut body,
+                |object, out| {
+                    self.representation(sources, fetch.graph, &requires.items, object, out)
+                },
+            );
+            if ranges.last().is_none_or(|range| range.end == 0) {
+                return;
+            }
+        } else if let Some(requires) = &fetch.requires {
+            let first = write_request_start(&mut body, fetch, variables);
             if !first {
                 body.push(b',');
             }
@@ -213,15 +234,7 @@ impl<'a> Execution<'a> {
             {
                 let state = self.lock();
                 let sources = &state.sources;
-                let mut position = 0;
                 visit(sources, &state.data, path, &mut |object| {
-                    let member = members
-                        .is_none_or(|members| members.get(position).copied().unwrap_or(false));
-                    position += 1;
-                    if !member {
-                        slots.push(None);
-                        return;
-                    }
                     let mark = body.len();
                     if !written.is_empty() {
                         body.push(b',');
@@ -258,6 +271,8 @@ impl<'a> Execution<'a> {
                 return;
             }
             body.push(b']');
+        } else {
+            write_request_start(&mut body, fetch, variables);
         }
         body.extend_from_slice(b"}}");
 
@@ -306,15 +321,19 @@ impl<'a> Execution<'a> {
         }
 
         let sources = &state.sources;
-        let mut entities = match response
-            .data
-            .and_then(|mut data| data.remove(sources, "_entities"))
-        {
-            Some(Value::Array(entities)) => entities,
-            _ => Vec::new(),
+        let mut entities = match batch {
+            Some(batch) => batch.entities(sources, response.data, &ranges),
+            None => match response
+                .data
+                .and_then(|mut data| data.remove(sources, "_entities"))
+            {
+                Some(Value::Array(entities)) => entities,
+                _ => Vec::new(),
+            },
         };
+        let groups = batch.map(|batch| (batch.template, ranges.as_slice()));
         for error in response.errors {
-            let Some((indexes, rest)) = entity_error_target(&error, &entities) else {
+            let Some((indexes, rest)) = entity_error_target(&error, &entities, groups) else {
                 state
                     .errors
                     .push(from_subgraph(&subgraph.name, error, |_| Vec::new()));
@@ -470,7 +489,7 @@ pub(crate) fn root_request(
 
 /// A fast hash of a representation's text (FxHash's mixing, eight bytes at a time); only
 /// used to find repeats, which are then compared in full.
-fn hash_bytes(bytes: &[u8]) -> u64 {
+pub(super) fn hash_bytes(bytes: &[u8]) -> u64 {
     const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
     let mut hash = bytes.len() as u64;
     let mut chunks = bytes.chunks_exact(8);
@@ -487,7 +506,7 @@ fn hash_bytes(bytes: &[u8]) -> u64 {
 
 /// A hasher for keys that are hashes already.
 #[derive(Default)]
-struct KnownHash(u64);
+pub(super) struct KnownHash(u64);
 
 impl Hasher for KnownHash {
     fn finish(&self) -> u64 {
@@ -610,14 +629,14 @@ fn write_members<'o>(
     true
 }
 
-fn write_json_str(out: &mut Vec<u8>, text: &str) {
+pub(super) fn write_json_str(out: &mut Vec<u8>, text: &str) {
     if serde_json::to_writer(&mut *out, text).is_err() {
         out.extend_from_slice(b"\"\"");
     }
 }
 
 /// Calls `f` on every object at `path` in `data`, in document order.
-fn visit<'d>(
+pub(super) fn visit<'d>(
     sources: &Sources,
     data: &'d Object,
     path: &[PathElement],
@@ -745,21 +764,33 @@ fn collect_in_value(
 }
 
 /// Which representations an `_entities` error is about, and the rest of its path:
-/// `["_entities", i, rest..]`. Some subgraphs leave the index out (`["_entities", "field"]`);
-/// the error is then about the entities that came back null.
+/// `["_entities", i, rest..]`, or `["e1", i, rest..]` for group 1 of a batch (`groups`: the
+/// batch and each group's range of indexes). Some subgraphs leave the index out
+/// (`["_entities", "field"]`); the error is then about the entities that came back null.
 fn entity_error_target(
     error: &serde_json::Value,
     entities: &[Value],
+    groups: Option<(&ContextBatch, &[Range<usize>])>,
 ) -> Option<(Vec<usize>, Vec<PathSegment>)> {
     let path = error.get("path")?.as_array()?;
-    if path.first()?.as_str()? != "_entities" {
-        return None;
-    }
+    let first = path.first()?.as_str()?;
+    // The indexes the error's list covers, and how many it has when known.
+    let (range, known) = match groups {
+        None if first == "_entities" => (0..entities.len().max(1), false),
+        None => return None,
+        Some((template, ranges)) => (ranges.get(template.group_of(first)?)?.clone(), true),
+    };
     let (indexes, rest): (Vec<usize>, &[serde_json::Value]) =
         match path.get(1).and_then(serde_json::Value::as_u64) {
-            Some(index) => (vec![usize::try_from(index).ok()?], &path[2..]),
+            Some(index) => {
+                let index = usize::try_from(index).ok()?;
+                if known && index >= range.len() {
+                    return None;
+                }
+                (vec![range.start + index], &path[2..])
+            }
             None => (
-                (0..entities.len().max(1))
+                range
                     .filter(|&i| entities.get(i).is_none_or(Value::is_null))
                     .collect(),
                 &path[1..],

@@ -1,6 +1,7 @@
 //! The context fixture's subgraphs (`federation/tests/fixtures/context.graphql`): shop has
 //! customers (with their currency), businesses and orders; accounts has the businesses'
-//! currencies; pricing prices an order in the currency its `@fromContext` argument names.
+//! currencies; pricing prices an order in the currency its `@fromContext` argument names
+//! (and refuses the currency `XXX`).
 
 use async_graphql::{EmptyMutation, EmptySubscription, ID, Object, Schema, SimpleObject};
 
@@ -63,6 +64,8 @@ fn customers() -> Vec<Customer> {
         customer("c1", "Ada", "USD", &["o1", "o2"], "b1"),
         customer("c2", "Bob", "EUR", &["o3"], ""),
         customer("c3", "Cy", "USD", &["o4"], "b2"),
+        customer("c4", "Dee", "CHF", &["o8"], ""),
+        customer("c5", "Eve", "XXX", &["o10"], ""),
     ]
 }
 
@@ -71,7 +74,17 @@ pub struct ShopQuery;
 #[Object]
 impl ShopQuery {
     async fn customers(&self) -> Vec<Customer> {
+        customers().into_iter().take(3).collect()
+    }
+
+    /// Every customer paying in one of `currencies` (Dee pays in CHF, Eve in XXX, a
+    /// currency pricing refuses).
+    async fn customers_in(&self, currencies: Vec<String>) -> Vec<Option<Customer>> {
         customers()
+            .into_iter()
+            .filter(|customer| currencies.contains(&customer.currency))
+            .map(Some)
+            .collect()
     }
 
     async fn businesses(&self) -> Vec<ShopBusiness> {
@@ -146,8 +159,11 @@ impl PricedOrder {
     }
 
     /// `@fromContext(field: "$locale { currency }")` in the pricing subgraph.
-    async fn price(&self, currency: String) -> String {
-        format!("{} in {currency}", self.id.as_str())
+    async fn price(&self, currency: String) -> async_graphql::Result<String> {
+        if currency == "XXX" {
+            return Err(format!("no rate for {currency}").into());
+        }
+        Ok(format!("{} in {currency}", self.id.as_str()))
     }
 }
 
