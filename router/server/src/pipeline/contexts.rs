@@ -6,7 +6,8 @@
 //! plan's [`ContextBatch`] operation, one aliased `_entities` per group (`e0`, `e1`, …) with
 //! its own representations and values, whose answers are put back in one list.
 
-use super::execute::{KnownHash, hash_bytes, visit, write_json_str};
+use super::request::{KnownHash, hash_bytes, write_json_str};
+use super::walk::visit;
 use federation::context_batch::ContextBatch;
 use federation::json::{Object, Sources, Value};
 use federation::plan::{ContextVariable, FetchStep, PathElement};

@@ -1,6 +1,8 @@
 //! The request pipeline, one stage per module: [`prepare`] (parse, validate, plan, cached),
-//! [`execute`] (run the plan against the subgraphs), [`fetch`] (subgraph HTTP, [`tls`] for
-//! `https://` subgraphs), then the
+//! [`execute`] (run the plan against the subgraphs; `request` writes the subgraph requests,
+//! `walk` finds the objects at a plan path, `subgraph_errors` maps subgraph errors to the
+//! client's paths, [`contexts`] groups `@fromContext` values), [`fetch`] (subgraph HTTP,
+//! [`tls`] for `https://` subgraphs), then the
 //! response is shaped by `federation::response`. Introspection is answered here, from the
 //! API schema. Subscriptions: [`subscribe`] (an operation started for a WebSocket client,
 //! each event of a subscription completed by the rest of its plan) and [`fetch_stream`]
@@ -12,8 +14,11 @@ pub mod fetch;
 pub mod fetch_stream;
 pub mod labels;
 pub mod prepare;
+mod request;
+mod subgraph_errors;
 pub mod subscribe;
 pub mod tls;
+mod walk;
 
 use crate::config::Config;
 use apollo_compiler::ast::OperationType;

@@ -4,9 +4,11 @@
 //! of one execution of the rest of the plan (the entity fetches), shaped like a query
 //! response. The subscription keeps the pipeline (supergraph, plan) it started with.
 
-use super::execute::{Execution, root_request, subgraph_failure};
+use super::execute::Execution;
 use super::fetch::FetchError;
 use super::fetch_stream::{self, FromSubgraph};
+use super::request::root_request;
+use super::subgraph_errors::subgraph_failure;
 use super::{Admitted, GraphqlRequest, GraphqlResponse, Pipeline, from_bytes_map};
 use apollo_compiler::ast::OperationType;
 use axum::body::Bytes;
