@@ -3,6 +3,7 @@
 //! - [`composition`]: composes subgraph SDLs into a supergraph SDL (Federation 2 rules).
 //! - [`supergraph`]: reads a supergraph SDL (join spec) into what the planner needs.
 //! - [`context`]: `@context`/`@fromContext` as the supergraph records them.
+//! - [`cost`]: demand control, an operation's estimated cost from `@cost`/`@listSize`.
 //! - [`context_batch`]: one entity fetch for several groups of `@fromContext` values.
 //! - [`api_schema`]: the public API schema clients see and are validated against.
 //! - [`operation`]: operations as selection sets of fields and inline fragments.
@@ -16,6 +17,7 @@ pub mod api_schema;
 pub mod composition;
 pub mod context;
 pub mod context_batch;
+pub mod cost;
 pub mod error;
 pub mod json;
 pub mod operation;

@@ -14,6 +14,8 @@
 //! tls: { ca_file: certs/ca.pem }  # CAs trusted for https:// subgraphs, beside public roots
 //! progressive_override: { labels: [beta] }  # labels on; `percent(N)` labels are drawn
 //! graphiql: { enabled: true }    # the GraphiQL page at GET /graphql
+//! limits: { max_cost: 1000, default_list_size: 10 }   # demand control (off without max_cost)
+//! demand_control: { mode: enforce, expose_cost: false }   # or `measure`: log, never refuse
 //! ```
 
 use crate::websocket::keepalive::KeepAliveSettings;
@@ -44,6 +46,27 @@ pub struct Config {
     pub tls: TlsConfig,
     pub progressive_override: ProgressiveOverride,
     pub graphiql: GraphiqlConfig,
+    pub demand_control: DemandControl,
+}
+
+/// Demand control by estimated cost, against `limits.max_cost`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemandControl {
+    pub mode: DemandControlMode,
+    /// Adds `extensions.cost: { estimated, max }` to executed operations' responses (costs
+    /// are computed when this is on, even without `limits.max_cost`).
+    pub expose_cost: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DemandControlMode {
+    /// Operations over `limits.max_cost` are refused before any subgraph is called.
+    #[default]
+    Enforce,
+    /// Operations over the limit run; they are logged.
+    Measure,
 }
 
 /// Progressive `@override(label:)`: `percent(N)` labels are on for N % of requests; other
@@ -111,6 +134,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             progressive_override: ProgressiveOverride::default(),
             graphiql: GraphiqlConfig::default(),
+            demand_control: DemandControl::default(),
         }
     }
 }
@@ -203,6 +227,11 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Deepest selection nesting an operation may have.
     pub max_depth: usize,
+    /// Largest estimated cost (`@cost`/`@listSize`, see `demand_control`) an operation may
+    /// have; none by default: costs are not computed.
+    pub max_cost: Option<u64>,
+    /// The size assumed for a list field nothing else sizes (no `@listSize`).
+    pub default_list_size: u64,
 }
 
 impl Default for Limits {
@@ -210,6 +239,8 @@ impl Default for Limits {
         Self {
             max_body_bytes: 2 * 1024 * 1024,
             max_depth: 64,
+            max_cost: None,
+            default_list_size: 10,
         }
     }
 }
@@ -334,5 +365,14 @@ mod tests {
         let off = Config::from_yaml("graphiql: { enabled: false }").expect("valid");
         assert!(!off.graphiql.enabled);
         assert!(Config::from_yaml("graphiql: { enable: false }").is_err());
+        assert_eq!(Config::default().limits.max_cost, None);
+        let cost = Config::from_yaml(
+            "limits: { max_cost: 50, default_list_size: 3 }\ndemand_control: { mode: measure }",
+        )
+        .expect("valid");
+        assert_eq!(cost.limits.max_cost, Some(50));
+        assert_eq!(cost.limits.default_list_size, 3);
+        assert_eq!(cost.demand_control.mode, DemandControlMode::Measure);
+        assert!(Config::from_yaml("demand_control: { mode: strict }").is_err());
     }
 }

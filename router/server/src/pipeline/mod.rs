@@ -1,5 +1,5 @@
 //! The request pipeline, one stage per module: [`prepare`] (parse, validate, plan, cached),
-//! [`execute`] (run the plan against the subgraphs; `request` writes the subgraph requests,
+//! `cost` (demand control: the estimated cost against the limit), [`execute`] (run the plan against the subgraphs; `request` writes the subgraph requests,
 //! `walk` finds the objects at a plan path, `subgraph_errors` maps subgraph errors to the
 //! client's paths, [`contexts`] groups `@fromContext` values), [`fetch`] (subgraph HTTP,
 //! [`tls`] for `https://` subgraphs), then the
@@ -9,6 +9,7 @@
 //! (subgraph subscriptions over WebSocket).
 
 pub mod contexts;
+mod cost;
 pub mod execute;
 pub mod fetch;
 pub mod fetch_stream;
@@ -20,19 +21,20 @@ pub mod subscribe;
 pub mod tls;
 mod walk;
 
-use crate::config::Config;
+use crate::config::{Config, DemandControlMode};
 use apollo_compiler::ast::OperationType;
 use apollo_compiler::response::{GraphQLError, JsonMap};
 use apollo_compiler::validation::Valid;
 use axum::body::Bytes;
 use axum::http::{HeaderName, HeaderValue};
+use cost::CostControl;
 use execute::Execution;
 use federation::Supergraph;
 use federation::response::shape;
 use fetch::{Subgraph, SubgraphClient};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
-use prepare::{PlanCache, PrepareError, Prepared};
+use prepare::{PlanCache, PrepareError, PrepareLimits, Prepared};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -77,7 +79,9 @@ pub struct Pipeline {
     client: SubgraphClient,
     cache: PlanCache,
     labels: labels::LabelRule,
-    max_depth: usize,
+    limits: PrepareLimits,
+    /// Demand control, when costs are computed.
+    cost: Option<CostControl>,
     /// Queries executing now, by content, when identical ones share an execution.
     in_flight: Option<Mutex<HashMap<u64, SharedResponse>>>,
 }
@@ -98,6 +102,14 @@ impl Pipeline {
                 .with_keep_alive(config.subscriptions.keep_alive())
             })
             .collect();
+        let cost =
+            (config.limits.max_cost.is_some() || config.demand_control.expose_cost).then(|| {
+                CostControl {
+                    max: config.limits.max_cost,
+                    enforce: config.demand_control.mode == DemandControlMode::Enforce,
+                    expose: config.demand_control.expose_cost,
+                }
+            });
         Ok(Self {
             supergraph: Arc::new(supergraph),
             subgraphs,
@@ -107,7 +119,11 @@ impl Pipeline {
             ),
             cache: PlanCache::new(config.plan_cache.capacity),
             labels,
-            max_depth: config.limits.max_depth,
+            limits: PrepareLimits {
+                max_depth: config.limits.max_depth,
+                default_list_size: cost.is_some().then_some(config.limits.default_list_size),
+            },
+            cost,
             in_flight: config.deduplication.inbound.then(Default::default),
         })
     }
@@ -158,7 +174,7 @@ impl Pipeline {
             &query,
             operation_name.as_deref(),
             self.labels.draw(),
-            self.max_depth,
+            self.limits,
         ) {
             Ok(prepared) => prepared,
             Err(PrepareError::Parse(errors)) => {
@@ -203,6 +219,7 @@ impl Pipeline {
                 }
             }
         };
+        let cost = self.estimate_cost(&prepared, variables.as_deref())?;
         Ok(Admitted {
             prepared,
             query,
@@ -210,6 +227,7 @@ impl Pipeline {
             raw_variables,
             variables,
             kind,
+            cost,
         })
     }
 
@@ -226,6 +244,7 @@ impl Pipeline {
             raw_variables,
             variables,
             kind,
+            cost,
         } = admitted;
         let is_query = kind == OperationType::Query;
         // Identical queries (text, variables, forwarded headers) in flight share one execution.
@@ -244,8 +263,14 @@ impl Pipeline {
         let this = self.clone();
         let run = async move {
             Arc::new(
-                this.run(&prepared, operation_name.as_deref(), variables, &headers)
-                    .await,
+                this.run(
+                    &prepared,
+                    operation_name.as_deref(),
+                    variables,
+                    &headers,
+                    cost,
+                )
+                .await,
             )
         };
         let Some(in_flight) = self.in_flight.as_ref().filter(|_| is_query) else {
@@ -280,6 +305,7 @@ impl Pipeline {
         operation_name: Option<&str>,
         variables: Option<Valid<JsonMap>>,
         headers: &[(HeaderName, HeaderValue)],
+        cost: Option<u64>,
     ) -> GraphqlResponse {
         let variables_json = variables
             .as_ref()
@@ -323,7 +349,7 @@ impl Pipeline {
         .await;
         GraphqlResponse {
             status: 200,
-            body: self.respond(prepared, &variables_json, executed),
+            body: self.respond(prepared, &variables_json, executed, cost),
         }
     }
 
@@ -334,6 +360,7 @@ impl Pipeline {
         prepared: &Prepared,
         variables_json: &Map<String, Value>,
         executed: execute::Executed,
+        cost: Option<u64>,
     ) -> Bytes {
         let mut errors = executed.errors;
         let mut out = Vec::with_capacity(16 * 1024);
@@ -357,6 +384,11 @@ impl Pipeline {
             }
             out.push(b']');
         }
+        if let Some(control) = self.cost.as_ref().filter(|control| control.expose)
+            && let Some(cost) = cost
+        {
+            control.write_extensions(cost, &mut out);
+        }
         out.push(b'}');
         Bytes::from(out)
     }
@@ -370,6 +402,8 @@ struct Admitted {
     raw_variables: Map<String, Value>,
     variables: Option<Valid<JsonMap>>,
     kind: OperationType,
+    /// The estimated cost, when demand control is on.
+    cost: Option<u64>,
 }
 
 /// A request that cannot be executed at all: a status and `{"errors": […]}`.

@@ -7,6 +7,7 @@ use apollo_compiler::ExecutableDocument;
 use apollo_compiler::ast::OperationType;
 use apollo_compiler::response::GraphQLError;
 use apollo_compiler::validation::Valid;
+use federation::cost::CostPlan;
 use federation::operation::Operation;
 use federation::supergraph::Labels;
 use federation::{PlanError, QueryPlan, Supergraph};
@@ -23,6 +24,8 @@ pub struct Prepared {
     pub plan: QueryPlan,
     /// The operation selects `__schema` or `__type` at its root.
     pub introspection: bool,
+    /// The operation's cost, to evaluate with each request's variables (demand control on).
+    pub cost: Option<CostPlan>,
     /// The normalized operation text.
     query: String,
     operation_name: Option<String>,
@@ -35,6 +38,14 @@ pub enum PrepareError {
     Parse(Vec<GraphQLError>),
     Validation(Vec<GraphQLError>),
     Plan(PlanError),
+}
+
+/// What preparing checks besides validity.
+#[derive(Debug, Clone, Copy)]
+pub struct PrepareLimits {
+    pub max_depth: usize,
+    /// The default list size, when operations' costs are computed.
+    pub default_list_size: Option<u64>,
 }
 
 /// A request's exact text and operation name, and what they prepare to.
@@ -65,7 +76,7 @@ impl PlanCache {
         query: &str,
         operation_name: Option<&str>,
         labels: Labels,
-        max_depth: usize,
+        limits: PrepareLimits,
     ) -> Result<Arc<Prepared>, PrepareError> {
         let exact_key = cache_key(query, operation_name, labels);
         if let Ok(mut exact) = self.exact.lock()
@@ -98,7 +109,7 @@ impl PlanCache {
                     normalized,
                     operation_name,
                     labels,
-                    max_depth,
+                    limits,
                 )?);
                 self.planned.fetch_add(1, Ordering::Relaxed);
                 if let Ok(mut entries) = self.normalized.lock() {
@@ -169,7 +180,10 @@ pub fn prepare(
         normalized,
         operation_name,
         Labels::default(),
-        max_depth,
+        PrepareLimits {
+            max_depth,
+            default_list_size: None,
+        },
     )
 }
 
@@ -179,8 +193,9 @@ fn prepare_ast(
     normalized: String,
     operation_name: Option<&str>,
     labels: Labels,
-    max_depth: usize,
+    limits: PrepareLimits,
 ) -> Result<Prepared, PrepareError> {
+    let max_depth = limits.max_depth;
     let document = ast
         .to_executable_validate(&supergraph.api)
         .map_err(|with_errors| {
@@ -206,6 +221,19 @@ fn prepare_ast(
         && operation.selection_set.items.iter().any(|item| {
             matches!(item, federation::operation::Selection::Field(field) if matches!(field.name.as_str(), "__schema" | "__type"))
         });
+    let cost = match limits.default_list_size {
+        Some(default_list_size) => Some(
+            CostPlan::compile(supergraph, &operation, default_list_size).map_err(|err| {
+                PrepareError::Validation(vec![GraphQLError {
+                    message: err.to_string(),
+                    locations: Vec::new(),
+                    path: Vec::new(),
+                    extensions: Default::default(),
+                }])
+            })?,
+        ),
+        None => None,
+    };
     let plan = federation::planner::plan_with_labels(supergraph, &operation, labels)
         .map_err(PrepareError::Plan)?;
     Ok(Prepared {
@@ -213,6 +241,7 @@ fn prepare_ast(
         operation,
         plan,
         introspection,
+        cost,
         query: normalized,
         operation_name: operation_name.map(str::to_owned),
         labels,

@@ -166,7 +166,7 @@ impl Subscription {
         );
         execution.accept_event(subgraph, payload);
         let executed = execution.run(&prepared.plan).await;
-        pipeline.respond(prepared, &self.variables, executed)
+        pipeline.respond(prepared, &self.variables, executed, None)
     }
 }
 

@@ -7,6 +7,7 @@ mod cdp;
 mod composed;
 mod context_subgraphs;
 mod contexts;
+mod cost;
 mod dedup;
 mod features;
 mod graphiql;
