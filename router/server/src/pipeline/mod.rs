@@ -1,12 +1,12 @@
 //! The request pipeline, one stage per module: [`prepare`] (parse, validate, plan, cached),
-//! `cost` (demand control: the estimated cost against the limit), [`execute`] (run the plan against the subgraphs; `request` writes the subgraph requests,
-//! `walk` finds the objects at a plan path, `subgraph_errors` maps subgraph errors to the
-//! client's paths, [`contexts`] groups `@fromContext` values), [`fetch`] (subgraph HTTP,
-//! [`tls`] for `https://` subgraphs), then the
-//! response is shaped by `federation::response`. Introspection is answered here, from the
-//! API schema. Subscriptions: [`subscribe`] (an operation started for a WebSocket client,
-//! each event of a subscription completed by the rest of its plan) and [`fetch_stream`]
-//! (subgraph subscriptions over WebSocket).
+//! `cost` (demand control: the estimated cost against the limit), [`execute`] (run the plan
+//! against the subgraphs; `request` writes the subgraph requests, `walk` finds the objects at
+//! a plan path, `subgraph_errors` maps subgraph errors to the client's paths, [`contexts`]
+//! groups `@fromContext` values), [`fetch`] (subgraph HTTP, [`tls`] for `https://`
+//! subgraphs), then the response is shaped by `federation::response`. Introspection is
+//! answered here, from the API schema. Subscriptions: [`subscribe`] (an operation started for
+//! a WebSocket client, each event of a subscription completed by the rest of its plan) and
+//! [`fetch_stream`] (subgraph subscriptions over WebSocket).
 
 pub mod contexts;
 mod cost;
