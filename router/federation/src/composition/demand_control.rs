@@ -3,6 +3,8 @@
 //! slicing arguments and sized fields, a slicing argument required only if every subgraph
 //! requires one), and printed on the supergraph's elements under the cost spec's `@link`.
 
+use super::error::{Diagnostics, ErrorCode};
+use super::subgraph::{Kind, Subgraph};
 use apollo_compiler::ast::{self, Value};
 
 /// The cost spec the supergraph links, with the two directives imported by name.
@@ -108,5 +110,64 @@ fn int(value: &Value) -> Option<i64> {
     match value {
         Value::Int(int) => int.try_to_i32().ok().map(i64::from),
         _ => None,
+    }
+}
+
+/// Checks each subgraph's `@cost` and `@listSize` where they are applied (the cost spec's
+/// valid targets): no `@cost` on interface fields; `@listSize` only on list fields unless it
+/// names `sizedFields`, a non-negative `assumedSize`, slicing arguments that are `Int`
+/// arguments of the field, sized fields that are list fields of the field's type.
+pub(crate) fn validate(subgraph: &Subgraph, diags: &mut Diagnostics) {
+    let name = &subgraph.name;
+    for (type_name, ty) in &subgraph.types {
+        for (field_name, field) in &ty.fields {
+            let coordinate = format!("{type_name}.{field_name}");
+            if ty.kind == Kind::Interface && field.applied.cost.is_some() {
+                diags.error(
+                    ErrorCode::CostAppliedToInterfaceField,
+                    format!("subgraph \"{name}\": @cost is applied to \"{coordinate}\", a field of an interface; put it on the implementations' fields"),
+                );
+            }
+            let Some(list_size) = &field.applied.list_size else {
+                continue;
+            };
+            let sized_fields = list_size.sized_fields.as_deref().unwrap_or_default();
+            if sized_fields.is_empty() && !field.ty.is_list() {
+                diags.error(
+                    ErrorCode::ListSizeAppliedToNonList,
+                    format!("subgraph \"{name}\": @listSize is applied to \"{coordinate}\" of type \"{}\", which is not a list (and names no sizedFields)", field.ty),
+                );
+            }
+            if let Some(size) = list_size.assumed_size.filter(|size| *size < 0) {
+                diags.error(
+                    ErrorCode::ListSizeInvalidAssumedSize,
+                    format!("subgraph \"{name}\": @listSize(assumedSize: {size}) on \"{coordinate}\" is negative"),
+                );
+            }
+            for argument in list_size.slicing_arguments.as_deref().unwrap_or_default() {
+                let is_int = field
+                    .arguments
+                    .get(argument.as_str())
+                    .is_some_and(|def| !def.ty.is_list() && def.ty.inner_named_type() == "Int");
+                if !is_int {
+                    diags.error(
+                        ErrorCode::ListSizeInvalidSlicingArgument,
+                        format!("subgraph \"{name}\": @listSize on \"{coordinate}\" names the slicing argument \"{argument}\", which is not an Int argument of the field"),
+                    );
+                }
+            }
+            let target = subgraph.types.get(field.ty.inner_named_type());
+            for sized in sized_fields {
+                let is_list = target
+                    .and_then(|target| target.fields.get(sized.as_str()))
+                    .is_some_and(|def| def.ty.is_list());
+                if !is_list {
+                    diags.error(
+                        ErrorCode::ListSizeInvalidSizedField,
+                        format!("subgraph \"{name}\": @listSize on \"{coordinate}\" names the sized field \"{sized}\", which is not a list field of \"{}\"", field.ty.inner_named_type()),
+                    );
+                }
+            }
+        }
     }
 }

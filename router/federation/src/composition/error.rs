@@ -99,6 +99,16 @@ pub enum ErrorCode {
     NoQueries,
     /// A field that no subgraph can resolve along any path from a root.
     SatisfiabilityError,
+    /// `@cost` on a field of an interface (weights go on the implementations' fields).
+    CostAppliedToInterfaceField,
+    /// `@listSize` on a field that returns no list and names no `sizedFields`.
+    ListSizeAppliedToNonList,
+    /// `@listSize(assumedSize:)` is negative.
+    ListSizeInvalidAssumedSize,
+    /// A `slicingArguments` entry is not an `Int` argument of the field.
+    ListSizeInvalidSlicingArgument,
+    /// A `sizedFields` entry is not a list field of the field's type.
+    ListSizeInvalidSizedField,
     /// `@context(name:)` is not a letter followed by letters and digits.
     ContextNameInvalid,
     /// `@context(name:)` contains `_` (the supergraph joins names with `__`).
@@ -175,6 +185,11 @@ impl ErrorCode {
             ImplementedByInaccessible => "IMPLEMENTED_BY_INACCESSIBLE",
             NoQueries => "NO_QUERIES",
             SatisfiabilityError => "SATISFIABILITY_ERROR",
+            CostAppliedToInterfaceField => "COST_APPLIED_TO_INTERFACE_FIELD",
+            ListSizeAppliedToNonList => "LIST_SIZE_APPLIED_TO_NON_LIST",
+            ListSizeInvalidAssumedSize => "LIST_SIZE_INVALID_ASSUMED_SIZE",
+            ListSizeInvalidSlicingArgument => "LIST_SIZE_INVALID_SLICING_ARGUMENT",
+            ListSizeInvalidSizedField => "LIST_SIZE_INVALID_SIZED_FIELD",
             ContextNameInvalid => "CONTEXT_NAME_INVALID",
             ContextNameContainsUnderscore => "CONTEXT_NAME_CONTAINS_UNDERSCORE",
             ContextNotSet => "CONTEXT_NOT_SET",

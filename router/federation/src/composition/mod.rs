@@ -100,6 +100,7 @@ pub fn compose(subgraphs: &[SubgraphSdl]) -> Result<Composed, CompositionErrors>
         {
             validate::upgrade_federation1(&mut subgraph);
             validate::validate(&subgraph, &mut diags);
+            demand_control::validate(&subgraph, &mut diags);
             read.push(subgraph);
         }
     }
