@@ -37,12 +37,15 @@ impl Live {
             }
         };
         let (outgoing, incoming) = mpsc::unbounded_channel();
-        tokio::spawn(publish_all(
-            client.clone(),
-            settings.key_prefix.clone(),
-            settings.timeout(),
-            incoming,
-        ));
+        // Without a server there is nothing to publish to: changes sent are dropped.
+        if let Some(client) = client.clone() {
+            tokio::spawn(publish_all(
+                client,
+                settings.key_prefix.clone(),
+                settings.timeout(),
+                incoming,
+            ));
+        }
         Self {
             client,
             channels,
@@ -107,14 +110,13 @@ pub fn channel(prefix: &str, order_id: Uuid) -> String {
 }
 
 async fn publish_all(
-    client: Option<redis::Client>,
+    client: redis::Client,
     prefix: String,
     timeout: Duration,
     mut incoming: mpsc::UnboundedReceiver<Moved>,
 ) {
     let mut connection: Option<ConnectionManager> = None;
     while let Some(moved) = incoming.recv().await {
-        let Some(client) = &client else { continue };
         if connection.is_none() {
             match tokio::time::timeout(timeout, client.get_connection_manager()).await {
                 Ok(Ok(manager)) => connection = Some(manager),

@@ -157,23 +157,7 @@ pub const CREATE_PRODUCT: &str = "mutation($input: CreateProductInput!) {
   }
 }";
 
-/// The codes of a response's errors, in order.
-pub fn error_codes(response: &Value) -> Vec<String> {
-    response["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|error| {
-                    error["extensions"]["code"]
-                        .as_str()
-                        .unwrap_or("<none>")
-                        .to_owned()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
+pub use kit::testing::error_codes;
 
 /// The single error of a response: its code and the input field it names, if any.
 pub fn only_error(response: &Value) -> (String, Option<String>) {

@@ -379,23 +379,7 @@ pub fn order_id(response: &Value) -> Uuid {
         .expect("an id")
 }
 
-/// The codes of a response's errors, in order.
-pub fn error_codes(response: &Value) -> Vec<String> {
-    response["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|error| {
-                    error["extensions"]["code"]
-                        .as_str()
-                        .unwrap_or("<none>")
-                        .to_owned()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
+pub use kit::testing::error_codes;
 
 /// A database for the catalog beside the test's own (`_sqlxc_<its random part>`), migrated.
 /// Those left by earlier runs whose test database is gone are dropped first.

@@ -282,23 +282,7 @@ pub fn session_from(response: &Value, field: &str) -> Session {
     }
 }
 
-/// The codes of a response's errors, in order.
-pub fn error_codes(response: &Value) -> Vec<String> {
-    response["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|error| {
-                    error["extensions"]["code"]
-                        .as_str()
-                        .unwrap_or("<none>")
-                        .to_owned()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
+pub use kit::testing::error_codes;
 
 /// The single error of a response: its code and message.
 pub fn only_error(response: &Value) -> (String, String) {
